@@ -1,0 +1,6 @@
+// olsformer: umbrella header.
+#pragma once
+#include "olsformer/kernels.hpp"
+#include "olsformer/matrix.hpp"
+#include "olsformer/simd_width.hpp"
+#include "olsformer/status.hpp"
