@@ -34,6 +34,17 @@ void store_tail(const Batch<T>& v, T* p, std::size_t count) noexcept {
   for (std::size_t k = 0; k < count; ++k) p[k] = buf[k];
 }
 
+// IEEE division. xsimd 8.1 divides float batches on NEON (neon64 included) by a
+// reciprocal estimate and two Newton steps, which is off by an ulp or more; AArch64 has
+// a true vector divide, so use it there.
+template <typename T>
+Batch<T> exact_div(const Batch<T>& a, const Batch<T>& b) noexcept {
+#if defined(__aarch64__)
+  if constexpr (sizeof(T) == 4) return Batch<T>(vdivq_f32(a, b));
+#endif
+  return a / b;
+}
+
 template <typename T>
 T dot_impl(std::size_t n, const T* x, std::size_t incx, const T* y, std::size_t incy) noexcept {
   if (incx != 1 || incy != 1) return scalar::dot(n, x, incx, y, incy);
@@ -155,7 +166,7 @@ Status softmax_impl(std::size_t n, const T* x, std::size_t incx, T* y, std::size
   const T total = xs::hadd(sum);  // >= 1: the maximal logit contributes e^0
   const Batch<T> vt(total);
   i = 0;
-  for (; i + N <= n; i += N) (Batch<T>::load_unaligned(y + i) / vt).store_unaligned(y + i);
+  for (; i + N <= n; i += N) exact_div(Batch<T>::load_unaligned(y + i), vt).store_unaligned(y + i);
   for (; i < n; ++i) y[i] /= total;
   return Status::ok;
 }

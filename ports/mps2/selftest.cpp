@@ -1,0 +1,90 @@
+// olsformer on-target self-test: the same kernel checks GoogleTest runs on Linux
+// (tests/support/kernel_checks.hpp), for every backend compiled for this core, reported
+// over semihosting as "N passed, M failed"; the exit code is non-zero on any failure.
+#include <cstddef>
+
+#include "semihosting.h"
+#include "support/kernel_checks.hpp"
+
+extern "C" unsigned olsf_sbrk_calls;
+
+namespace {
+
+// Decimal text of a count without printf (newlib-nano's printf costs ~20 KB).
+const char* to_decimal(std::size_t v, char (&buf)[24]) {
+  char* p = buf + sizeof buf - 1;
+  *p = '\0';
+  do {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  return p;
+}
+
+struct SemihostSink {
+  std::size_t passed = 0;
+  std::size_t failed = 0;
+  void operator()(bool ok, const olsf::testing::CheckInfo& c) {
+    if (ok) {
+      ++passed;
+      return;
+    }
+    ++failed;
+    char buf[24];
+    olsf_semihost_write("FAIL ");
+    olsf_semihost_write(c.backend);
+    olsf_semihost_write(" ");
+    olsf_semihost_write(c.kernel);
+    olsf_semihost_write(": ");
+    olsf_semihost_write(c.what);
+    olsf_semihost_write(" (n=");
+    olsf_semihost_write(to_decimal(c.n, buf));
+    olsf_semihost_write(", stride=");
+    olsf_semihost_write(to_decimal(c.stride, buf));
+    olsf_semihost_write(")\n");
+  }
+};
+
+#if defined(OLSF_SELFTEST_INJECT_FAILURE)
+// Negative test: a dot product wrong by a relative 1e-4 must be caught on target too.
+float dot_slightly_wrong(std::size_t n, const float* x, std::size_t incx, const float* y, std::size_t incy) noexcept {
+  return olsf::scalar::dot(n, x, incx, y, incy) * 1.0001f;
+}
+#endif
+
+template <typename T>
+void run_backends(SemihostSink& sink, const char* type) {
+  for (std::size_t b = 0; b < olsf::testing::Backends<T>::kCount; ++b) {
+    const auto& k = olsf::testing::Backends<T>::all()[b];
+    olsf_semihost_write(k.name);
+    olsf_semihost_write(" (");
+    olsf_semihost_write(k.isa);
+    olsf_semihost_write(") ");
+    olsf_semihost_write(type);
+    olsf_semihost_write("\n");
+    olsf::testing::check_all_kernels(k, sink);
+  }
+}
+
+}  // namespace
+
+int main() {
+  SemihostSink sink;
+  run_backends<float>(sink, "float");
+  run_backends<double>(sink, "double");
+#if defined(OLSF_SELFTEST_INJECT_FAILURE)
+  olsf::testing::KernelTable<float> broken = olsf::testing::Backends<float>::all()[0];
+  broken.name = "injected-wrong-dot";
+  broken.dot = &dot_slightly_wrong;
+  olsf::testing::check_dot(broken, sink);
+#endif
+  // Nothing above may have reached the heap (startup.c makes _sbrk fail and count).
+  sink(olsf_sbrk_calls == 0, olsf::testing::CheckInfo{"all", "heap", "no allocation (_sbrk never called)", 0, 0});
+
+  char buf[24];
+  olsf_semihost_write(to_decimal(sink.passed, buf));
+  olsf_semihost_write(" passed, ");
+  olsf_semihost_write(to_decimal(sink.failed, buf));
+  olsf_semihost_write(" failed\n");
+  return sink.failed == 0 ? 0 : (sink.failed < 98 ? static_cast<int>(sink.failed) : 98);
+}
