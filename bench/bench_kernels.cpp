@@ -159,4 +159,3 @@ OLSF_BENCH_EIGEN(double)
 
 }  // namespace
 
-BENCHMARK_MAIN();
