@@ -11,15 +11,20 @@
 
 namespace olsf {
 
+// Largest n the Jacobi sweep kernels accept (their per-round scratch is on the stack).
+inline constexpr std::size_t kJacobiMaxN = 64;
+
 // The reference backend: plain C++, runs everywhere, defines the expected results.
 namespace scalar {
 #include "olsformer/detail/kernel_api.inc"
+#include "olsformer/detail/jacobi_api.inc"
 }  // namespace scalar
 
 #if defined(OLSF_HAVE_HIGHWAY)
 // Google Highway, static dispatch to the target the compiler flags select.
 namespace highway {
 #include "olsformer/detail/kernel_api.inc"
+#include "olsformer/detail/jacobi_api.inc"
 }  // namespace highway
 #endif
 
@@ -28,6 +33,7 @@ namespace highway {
 // so this backend does not exist on Cortex-M).
 namespace xsimd {
 #include "olsformer/detail/kernel_api.inc"
+#include "olsformer/detail/jacobi_api.inc"
 }  // namespace xsimd
 #endif
 

@@ -1,5 +1,7 @@
 // olsformer: umbrella header.
 #pragma once
+#include "olsformer/backend.hpp"
+#include "olsformer/jacobi.hpp"
 #include "olsformer/kernels.hpp"
 #include "olsformer/matrix.hpp"
 #include "olsformer/simd_width.hpp"

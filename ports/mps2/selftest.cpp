@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "semihosting.h"
+#include "support/jacobi_checks.hpp"
 #include "support/kernel_checks.hpp"
 
 extern "C" unsigned olsf_sbrk_calls;
@@ -66,12 +67,24 @@ void run_backends(SemihostSink& sink, const char* type) {
   }
 }
 
+template <class Backend>
+void run_jacobi(SemihostSink& sink) {
+  olsf_semihost_write(Backend::name());
+  olsf_semihost_write(": SymmetricEigen, JacobiSvd\n");
+  olsf::testing::check_all_jacobi<float, Backend>(sink);
+  olsf::testing::check_all_jacobi<double, Backend>(sink);
+}
+
 }  // namespace
 
 int main() {
   SemihostSink sink;
   run_backends<float>(sink, "float");
   run_backends<double>(sink, "double");
+  run_jacobi<olsf::ScalarBackend>(sink);
+#if defined(OLSF_HAVE_HIGHWAY)
+  run_jacobi<olsf::HighwayBackend>(sink);
+#endif
 #if defined(OLSF_SELFTEST_INJECT_FAILURE)
   olsf::testing::KernelTable<float> broken = olsf::testing::Backends<float>::all()[0];
   broken.name = "injected-wrong-dot";

@@ -1,0 +1,304 @@
+// olsformer: the Jacobi eigensolver for symmetric matrices and the one-sided (Hestenes)
+// Jacobi SVD. All storage lives inside the objects; no heap, no exceptions.
+//
+// Why Jacobi: for the OLS-Transformer, L = V Lambda^(-1/2) needs the small eigenvalues of
+// X^T X to high *relative* accuracy, which Jacobi delivers on positive definite, graded
+// matrices and QR-based solvers do not (Demmel & Veselic, SIAM J. Matrix Anal. Appl. 13,
+// 1992). One-sided Jacobi on X itself gives the same V and Lambda = Sigma^2 without
+// forming X^T X, so cond(X) is not squared (papers.md §1). A nearby solution warm-starts
+// the iteration: a slowly changing covariance is re-diagonalised in one or two sweeps.
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <limits>
+
+#include "olsformer/backend.hpp"
+#include "olsformer/matrix.hpp"
+#include "olsformer/status.hpp"
+
+namespace olsf {
+
+// Which pairs a sweep visits together (kernels: jacobi_sweep_parallel / _cyclic).
+enum class JacobiOrdering : unsigned char {
+  parallel,  // n2 - 1 rounds of n/2 disjoint rotations applied together: vectorized
+  cyclic,    // one rotation at a time, row by row: fewest passes on a scalar core
+};
+
+// When a pair counts as converged (and is skipped: the threshold strategy).
+enum class JacobiCriterion : unsigned char {
+  relative,  // |a_pq| <= tol sqrt(|a_pp a_qq|): small eigenvalues to high relative accuracy
+  absolute,  // |a_pq| <= tol ||A||_F / n, so off(A) <= tol ||A||_F: faster, absolute accuracy
+};
+
+struct JacobiOptions {
+  JacobiOrdering ordering = JacobiOrdering::parallel;
+  JacobiCriterion criterion = JacobiCriterion::relative;
+  unsigned max_sweeps = 40;  // not_converged after this many sweeps that still rotate
+};
+
+namespace detail {
+
+template <typename T>
+constexpr T jacobi_tolerance(std::size_t n) noexcept {
+  // n eps: roundoff keeps re-creating off-diagonal entries of that relative size, so a
+  // smaller tolerance would only buy sweeps that change nothing.
+  return static_cast<T>(n) * std::numeric_limits<T>::epsilon();
+}
+
+// Power of two close to 1 / max: scaling by it is exact, and keeps every intermediate
+// (squares, sums, theta^2) far from overflow and underflow.
+template <typename T>
+T exact_inverse_scale(T max_abs, int& exponent) noexcept {
+  (void)std::frexp(max_abs, &exponent);
+  return std::ldexp(T(1), -exponent);
+}
+
+}  // namespace detail
+
+// Eigendecomposition A = V diag(lambda) V^T of a symmetric n x n matrix, n <= N <= 64.
+template <typename T, std::size_t N, class Backend = DefaultBackend>
+class SymmetricEigen {
+  static_assert(N >= 1 && N <= kJacobiMaxN, "SymmetricEigen supports 1 <= N <= 64");
+
+ public:
+  // Largest |a_ij - a_ji| accepted, relative to max |a_ij|; the lower triangle is used.
+  static constexpr T symmetry_tolerance() noexcept { return T(64) * std::numeric_limits<T>::epsilon(); }
+
+  // Statuses: ok; empty (n == 0); invalid_argument (not square, or not symmetric within
+  // symmetry_tolerance()); capacity_exceeded (n > N); non_finite_input (NaN/Inf);
+  // not_converged (max_sweeps reached). On any status but ok the previous results stay.
+  Status compute(ConstMatrixView<T> a, const JacobiOptions& options = {}) noexcept {
+    const Status s = load(a);
+    if (s != Status::ok) return s;
+    set_identity(work_vt_, a.rows);
+    return iterate(a.rows, options);
+  }
+
+  // Warm start: `v0` (n x n, columns orthonormal, e.g. eigenvectors() of a nearby
+  // matrix) turns the problem into diagonalising V0^T A V0, which is nearly diagonal.
+  // Same statuses; v0 with NaN/Inf gives non_finite_input, a wrong shape invalid_argument.
+  Status compute(ConstMatrixView<T> a, ConstMatrixView<T> v0, const JacobiOptions& options = {}) noexcept {
+    if (v0.rows != a.rows || v0.cols != a.cols) return Status::invalid_argument;
+    const std::size_t n = a.rows;
+    for (std::size_t i = 0; i < n && n <= N; ++i)
+      for (std::size_t j = 0; j < n; ++j)
+        if (!std::isfinite(v0(i, j))) return Status::non_finite_input;
+    const Status s = load(a);
+    if (s != Status::ok) return s;
+    // work_a <- V0^T A V0, with work_vt as the temporary A V0 (rows i: V0^T a_i).
+    for (std::size_t i = 0; i < n; ++i)
+      Backend::gemv_t(n, n, T(1), v0.data, v0.stride, work_a_.row(i), 1, T(0), work_vt_.row(i), 1);
+    for (std::size_t k = 0; k < n; ++k)
+      Backend::gemv_t(n, n, T(1), work_vt_.data(), work_vt_.stride(), v0.data + k, v0.stride, T(0),
+                      work_a_.row(k), 1);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < i; ++j) {
+        const T mean = (work_a_(i, j) + work_a_(j, i)) / 2;  // remove roundoff asymmetry
+        work_a_(i, j) = work_a_(j, i) = mean;
+      }
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j) work_vt_(i, j) = v0(j, i);
+    return iterate(n, options);
+  }
+
+  template <std::size_t R, std::size_t C>
+  Status compute(const Matrix<T, R, C>& a, const JacobiOptions& options = {}) noexcept {
+    return compute(a.view(), options);
+  }
+  template <std::size_t R, std::size_t C>
+  Status compute(const Matrix<T, R, C>& a, const Matrix<T, N, N>& v0, const JacobiOptions& options = {}) noexcept {
+    ConstMatrixView<T> v;
+    if (v0.block(a.rows(), a.cols(), v) != Status::ok) return Status::capacity_exceeded;
+    return compute(a.view(), v, options);
+  }
+
+  std::size_t size() const noexcept { return n_; }  // n of the last successful compute
+  const T* eigenvalues() const noexcept { return values_; }  // ascending
+  T eigenvalue(std::size_t k) const noexcept { return values_[k]; }
+  // Column k is the unit eigenvector of eigenvalues()[k].
+  const Matrix<T, N, N>& eigenvectors() const noexcept { return vectors_; }
+  unsigned sweeps() const noexcept { return sweeps_; }  // sweeps that rotated
+  std::size_t rotations() const noexcept { return rotations_; }
+
+ private:
+  // Validates `a` and copies its lower triangle, exactly scaled by a power of two, into
+  // work_a_ (both triangles, zero padding).
+  Status load(ConstMatrixView<T> a) noexcept {
+    const std::size_t n = a.rows;
+    if (n == 0) return Status::empty;
+    if (a.cols != n) return Status::invalid_argument;
+    if (n > N) return Status::capacity_exceeded;
+    T max_abs = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        const T v = a(i, j);
+        if (!std::isfinite(v)) return Status::non_finite_input;
+        max_abs = std::fabs(v) > max_abs ? std::fabs(v) : max_abs;
+      }
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (std::fabs(a(i, j) - a(j, i)) > symmetry_tolerance() * max_abs) return Status::invalid_argument;
+    scale_exponent_ = 0;
+    const T scale = max_abs > 0 ? detail::exact_inverse_scale(max_abs, scale_exponent_) : T(1);
+    work_a_.fill(T(0));
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j <= i; ++j) work_a_(i, j) = work_a_(j, i) = a(i, j) * scale;
+    return Status::ok;
+  }
+
+  static void set_identity(Matrix<T, N, N>& m, std::size_t n) noexcept {
+    m.fill(T(0));
+    for (std::size_t i = 0; i < n; ++i) m(i, i) = T(1);
+  }
+
+  Status iterate(std::size_t n, const JacobiOptions& options) noexcept {
+    const T tol = detail::jacobi_tolerance<T>(n);
+    T rel_tol = tol, abs_tol = std::numeric_limits<T>::min();
+    if (options.criterion == JacobiCriterion::absolute) {
+      T frob = 0;
+      for (std::size_t i = 0; i < n; ++i) frob += Backend::dot(n, work_a_.row(i), 1, work_a_.row(i), 1);
+      rel_tol = 0;
+      abs_tol = tol * std::sqrt(frob) / static_cast<T>(n);
+      if (!(abs_tol > std::numeric_limits<T>::min())) abs_tol = std::numeric_limits<T>::min();
+    }
+    unsigned sweeps = 0;
+    std::size_t rotations = 0;
+    for (;;) {
+      const std::size_t r = options.ordering == JacobiOrdering::parallel
+                                ? Backend::jacobi_sweep_parallel(n, work_a_.data(), work_a_.stride(), work_vt_.data(),
+                                                                 work_vt_.stride(), rel_tol, abs_tol)
+                                : Backend::jacobi_sweep_cyclic(n, work_a_.data(), work_a_.stride(), work_vt_.data(),
+                                                               work_vt_.stride(), rel_tol, abs_tol);
+      if (r == 0) break;
+      rotations += r;
+      if (++sweeps >= options.max_sweeps) return Status::not_converged;
+    }
+    // Commit: eigenvalues unscaled, sorted ascending with their vectors.
+    std::size_t order[N];
+    for (std::size_t k = 0; k < n; ++k) order[k] = k;
+    for (std::size_t k = 1; k < n; ++k) {  // insertion sort: n <= 64, mostly sorted
+      const std::size_t key = order[k];
+      std::size_t j = k;
+      while (j > 0 && work_a_(order[j - 1], order[j - 1]) > work_a_(key, key)) {
+        order[j] = order[j - 1];
+        --j;
+      }
+      order[j] = key;
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      values_[k] = std::ldexp(work_a_(order[k], order[k]), scale_exponent_);
+      for (std::size_t i = 0; i < n; ++i) vectors_(i, k) = work_vt_(order[k], i);
+    }
+    n_ = n;
+    sweeps_ = sweeps;
+    rotations_ = rotations;
+    return Status::ok;
+  }
+
+  Matrix<T, N, N> work_a_;
+  Matrix<T, N, N> work_vt_;  // rows: eigenvector estimates
+  Matrix<T, N, N> vectors_;  // columns: the committed eigenvectors
+  T values_[N] = {};
+  std::size_t n_ = 0;
+  std::size_t rotations_ = 0;
+  unsigned sweeps_ = 0;
+  int scale_exponent_ = 0;
+};
+
+// Thin SVD X = U diag(sigma) V^T of an m x n matrix, n <= m, n <= N, m <= M, by one-sided
+// Jacobi on the columns of X. The eigendecomposition of X^T X is V, sigma^2 — without
+// forming X^T X.
+template <typename T, std::size_t M, std::size_t N, class Backend = DefaultBackend>
+class JacobiSvd {
+  static_assert(N >= 1 && M >= N, "JacobiSvd needs 1 <= N <= M");
+
+ public:
+  // Statuses: ok; empty (m or n == 0); invalid_argument (m < n); capacity_exceeded
+  // (m > M or n > N); non_finite_input; not_converged. On failure previous results stay.
+  // With compute_u false, U is left as it was (saves M x N work).
+  Status compute(ConstMatrixView<T> x, bool compute_u = true, unsigned max_sweeps = 40) noexcept {
+    const std::size_t m = x.rows, n = x.cols;
+    if (m == 0 || n == 0) return Status::empty;
+    if (m < n) return Status::invalid_argument;
+    if (m > M || n > N) return Status::capacity_exceeded;
+    T max_abs = 0;
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        const T v = x(i, j);
+        if (!std::isfinite(v)) return Status::non_finite_input;
+        max_abs = std::fabs(v) > max_abs ? std::fabs(v) : max_abs;
+      }
+    int exponent = 0;
+    const T scale = max_abs > 0 ? detail::exact_inverse_scale(max_abs, exponent) : T(1);
+    for (std::size_t j = 0; j < n; ++j) {
+      T* row = work_xt_.row(j);
+      for (std::size_t i = 0; i < m; ++i) row[i] = x(i, j) * scale;
+      for (std::size_t i = m; i < work_xt_.stride(); ++i) row[i] = T(0);  // kernels read whole vectors
+    }
+    work_vt_.fill(T(0));
+    for (std::size_t j = 0; j < n; ++j) work_vt_(j, j) = T(1);
+    // sqrt(m) eps, as LAPACK's xGESVJ: the cosine between two columns computed in
+    // floating point is only known to about that accuracy.
+    const T rel_tol = std::sqrt(static_cast<T>(m)) * std::numeric_limits<T>::epsilon();
+    unsigned sweeps = 0;
+    for (;;) {
+      const std::size_t r = Backend::svd_sweep(n, m, work_xt_.data(), work_xt_.stride(), work_vt_.data(),
+                                               work_vt_.stride(), rel_tol, std::numeric_limits<T>::min());
+      if (r == 0) break;
+      if (++sweeps >= max_sweeps) return Status::not_converged;
+    }
+    T norms[N];
+    std::size_t order[N];
+    for (std::size_t j = 0; j < n; ++j) {
+      norms[j] = std::sqrt(Backend::dot(m, work_xt_.row(j), 1, work_xt_.row(j), 1));
+      order[j] = j;
+    }
+    for (std::size_t k = 1; k < n; ++k) {  // descending
+      const std::size_t key = order[k];
+      std::size_t j = k;
+      while (j > 0 && norms[order[j - 1]] < norms[key]) {
+        order[j] = order[j - 1];
+        --j;
+      }
+      order[j] = key;
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t src = order[k];
+      sigma_[k] = std::ldexp(norms[src], exponent);
+      for (std::size_t i = 0; i < n; ++i) v_(i, k) = work_vt_(src, i);
+      if (compute_u) {
+        // Zero singular value: no direction is defined; that column of U is 0.
+        const T inv = norms[src] > 0 ? T(1) / norms[src] : T(0);
+        const T* col = work_xt_.row(src);
+        for (std::size_t i = 0; i < m; ++i) u_(i, k) = col[i] * inv;
+      }
+    }
+    m_ = m;
+    n_ = n;
+    sweeps_ = sweeps;
+    return Status::ok;
+  }
+
+  template <std::size_t R, std::size_t C>
+  Status compute(const Matrix<T, R, C>& x, bool compute_u = true, unsigned max_sweeps = 40) noexcept {
+    return compute(x.view(), compute_u, max_sweeps);
+  }
+
+  std::size_t rows() const noexcept { return m_; }
+  std::size_t cols() const noexcept { return n_; }
+  const T* singular_values() const noexcept { return sigma_; }  // descending
+  const Matrix<T, N, N>& matrix_v() const noexcept { return v_; }  // columns: right vectors
+  const Matrix<T, M, N>& matrix_u() const noexcept { return u_; }  // columns: left vectors
+  unsigned sweeps() const noexcept { return sweeps_; }
+
+ private:
+  Matrix<T, N, M> work_xt_;  // rows: the columns of X being orthogonalised
+  Matrix<T, N, N> work_vt_;
+  Matrix<T, N, N> v_;
+  Matrix<T, M, N> u_;
+  T sigma_[N] = {};
+  std::size_t m_ = 0, n_ = 0;
+  unsigned sweeps_ = 0;
+};
+
+}  // namespace olsf

@@ -1,0 +1,86 @@
+// olsformer scalar backend: Jacobi sweeps, the reference for the SIMD backends and what
+// Cortex-M cores run. One element per "vector".
+#include <cstddef>
+
+#include "../common/jacobi_sweeps.hpp"
+#include "olsformer/kernels.hpp"
+
+namespace olsf::scalar {
+namespace {
+
+template <typename T>
+struct ScalarOps {
+  std::size_t lanes() const noexcept { return 1; }
+  void rotate_rows(std::size_t n, T* x, T* y, T c, T s) const noexcept {
+    for (std::size_t k = 0; k < n; ++k) {
+      const T xk = x[k], yk = y[k];
+      x[k] = c * xk - s * yk;
+      y[k] = s * xk + c * yk;
+    }
+  }
+  void column_update(std::size_t n, T* row, const T* cvec, const T* svec, std::size_t m) const noexcept {
+    for (std::size_t p = 0; p < n; ++p) {
+      const std::size_t q = p ^ m;
+      if (q <= p || q >= n || svec[p] == T(0)) continue;  // not rotated this round
+      const T x = row[p], y = row[q];
+      row[p] = cvec[p] * x + svec[p] * y;
+      row[q] = cvec[q] * y + svec[q] * x;
+    }
+  }
+  void gram(std::size_t m, const T* x, const T* y, T& xx, T& yy, T& xy) const noexcept {
+    xx = yy = xy = 0;
+    for (std::size_t k = 0; k < m; ++k) {
+      xx += x[k] * x[k];
+      yy += y[k] * y[k];
+      xy += x[k] * y[k];
+    }
+  }
+};
+
+template <typename T>
+std::size_t parallel_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
+                                T abs_tol) noexcept {
+  return detail::jacobi_parallel_sweep(ScalarOps<T>{}, n, a, lda, vt, ldv, rel_tol, abs_tol);
+}
+
+template <typename T>
+std::size_t svd_sweep_impl(std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt, std::size_t ldv,
+                           T rel_tol, T abs_tol) noexcept {
+  return detail::svd_cyclic_sweep(ScalarOps<T>{}, n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);
+}
+
+// Classic row-cyclic Jacobi: one rotation at a time, applied at once.
+template <typename T>
+std::size_t cyclic_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
+                              T abs_tol) noexcept {
+  const ScalarOps<T> ops;
+  std::size_t rotations = 0;
+  for (std::size_t p = 0; p + 1 < n; ++p) {
+    for (std::size_t q = p + 1; q < n; ++q) {
+      const T app = a[p * lda + p], aqq = a[q * lda + q], apq = a[p * lda + q];
+      if (!detail::jacobi_needs_rotation(app, aqq, apq, rel_tol, abs_tol)) continue;
+      const auto r = detail::jacobi_rotation(app, aqq, apq);
+      ops.rotate_rows(n, a + p * lda, a + q * lda, r.c, r.s);
+      for (std::size_t i = 0; i < n; ++i) {
+        T* row = a + i * lda;
+        const T x = row[p], y = row[q];
+        row[p] = r.c * x - r.s * y;
+        row[q] = r.s * x + r.c * y;
+      }
+      a[p * lda + p] = app - r.t * apq;
+      a[q * lda + q] = aqq + r.t * apq;
+      a[p * lda + q] = T(0);
+      a[q * lda + p] = T(0);
+      ops.rotate_rows(n, vt + p * ldv, vt + q * ldv, r.c, r.s);
+      ++rotations;
+    }
+  }
+  return rotations;
+}
+
+}  // namespace
+
+OLSF_DEFINE_JACOBI_KERNELS(float)
+OLSF_DEFINE_JACOBI_KERNELS(double)
+
+}  // namespace olsf::scalar

@@ -1,0 +1,119 @@
+// olsformer xsimd backend: Jacobi sweeps (drivers in lib/common/jacobi_sweeps.hpp).
+// The column update of round m permutes lanes by (lane xor m mod lanes): xsimd 8.1 only
+// swizzles by compile-time constants, so each xor value has its own constant.
+#include <cstddef>
+#include <cstdint>
+
+#include <xsimd/xsimd.hpp>
+
+#include "../common/jacobi_sweeps.hpp"
+#include "olsformer/kernels.hpp"
+
+namespace olsf::xsimd {
+namespace {
+namespace xs = ::xsimd;
+
+template <typename T>
+using Batch = xs::batch<T>;
+template <typename T>
+using IndexBatch = xs::batch<std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>;
+
+template <unsigned X>
+struct LaneXor {
+  static constexpr unsigned get(unsigned i, unsigned) { return i ^ X; }
+};
+
+// v with lanes permuted by lane xor x, for the runtime x in [1, size).
+template <typename T, unsigned X = 1>
+Batch<T> permute_xor(const Batch<T>& v, std::size_t x) noexcept {
+  if constexpr (X < Batch<T>::size) {
+    if (x == X) return xs::swizzle(v, xs::make_batch_constant<IndexBatch<T>, LaneXor<X>>());
+    return permute_xor<T, X + 1>(v, x);
+  } else {
+    return v;  // unreachable: x < size
+  }
+}
+
+template <typename T>
+struct XsimdOps {
+  static constexpr std::size_t L = Batch<T>::size;
+
+  std::size_t lanes() const noexcept { return L; }
+
+  void rotate_rows(std::size_t nvec, T* x, T* y, T c, T s) const noexcept {
+    const Batch<T> vc(c), vs(s);
+    for (std::size_t k = 0; k < nvec * L; k += L) {
+      const auto xv = Batch<T>::load_unaligned(x + k), yv = Batch<T>::load_unaligned(y + k);
+      xs::fms(vc, xv, vs * yv).store_unaligned(x + k);
+      xs::fma(vs, xv, vc * yv).store_unaligned(y + k);
+    }
+  }
+
+  void column_update(std::size_t nvec, T* row, const T* cvec, const T* svec, std::size_t m) const noexcept {
+    const std::size_t vxor = m / L, lxor = m % L;
+    for (std::size_t v = 0; v < nvec; ++v) {
+      const std::size_t w = v ^ vxor;
+      if (w < v || w >= nvec) continue;  // done with its partner, or no lane rotates
+      const auto cv = Batch<T>::load_unaligned(cvec + v * L), sv = Batch<T>::load_unaligned(svec + v * L);
+      const auto xv = Batch<T>::load_unaligned(row + v * L);
+      const auto pv = lxor ? permute_xor<T>(xv, lxor) : xv;
+      if (w == v) {
+        xs::fma(cv, xv, sv * pv).store_unaligned(row + v * L);
+      } else {
+        const auto cw = Batch<T>::load_unaligned(cvec + w * L), sw = Batch<T>::load_unaligned(svec + w * L);
+        const auto xw = Batch<T>::load_unaligned(row + w * L);
+        const auto pw = lxor ? permute_xor<T>(xw, lxor) : xw;
+        xs::fma(cv, xv, sv * pw).store_unaligned(row + v * L);
+        xs::fma(cw, xw, sw * pv).store_unaligned(row + w * L);
+      }
+    }
+  }
+
+  void gram(std::size_t mvec, const T* x, const T* y, T& xx, T& yy, T& xy) const noexcept {
+    Batch<T> sa(T(0)), sb(T(0)), sg(T(0));
+    for (std::size_t k = 0; k < mvec * L; k += L) {
+      const auto u = Batch<T>::load_unaligned(x + k), w = Batch<T>::load_unaligned(y + k);
+      sa = xs::fma(u, u, sa);
+      sb = xs::fma(w, w, sb);
+      sg = xs::fma(u, w, sg);
+    }
+    xx = xs::hadd(sa);
+    yy = xs::hadd(sb);
+    xy = xs::hadd(sg);
+  }
+};
+
+bool padded(std::size_t n, std::size_t stride, std::size_t lanes) noexcept {
+  return stride >= (n + lanes - 1) / lanes * lanes;
+}
+
+template <typename T>
+std::size_t parallel_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
+                                T abs_tol) noexcept {
+  const XsimdOps<T> ops;
+  if (!padded(n, lda, ops.lanes()) || !padded(n, ldv, ops.lanes()))
+    return scalar::jacobi_sweep_parallel(n, a, lda, vt, ldv, rel_tol, abs_tol);
+  return detail::jacobi_parallel_sweep(ops, n, a, lda, vt, ldv, rel_tol, abs_tol);
+}
+
+template <typename T>
+std::size_t svd_sweep_impl(std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt, std::size_t ldv,
+                           T rel_tol, T abs_tol) noexcept {
+  const XsimdOps<T> ops;
+  if (!padded(m, ldx, ops.lanes()) || !padded(n, ldv, ops.lanes()))
+    return scalar::svd_sweep(n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);
+  return detail::svd_cyclic_sweep(ops, n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);
+}
+
+template <typename T>
+std::size_t cyclic_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
+                              T abs_tol) noexcept {
+  return scalar::jacobi_sweep_cyclic(n, a, lda, vt, ldv, rel_tol, abs_tol);
+}
+
+}  // namespace
+
+OLSF_DEFINE_JACOBI_KERNELS(float)
+OLSF_DEFINE_JACOBI_KERNELS(double)
+
+}  // namespace olsf::xsimd
