@@ -10,6 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 host_pkgs=(
   build-essential cmake ninja-build pkg-config python3
   libxsimd-dev libhwy-dev libbenchmark-dev libgtest-dev libgmock-dev libeigen3-dev
+  liblapacke-dev libopenblas-dev
   g++-aarch64-linux-gnu g++-arm-linux-gnueabihf
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
   qemu-user qemu-system-arm
