@@ -1,12 +1,17 @@
 // olsformer (internal): the Jacobi sweep drivers every backend shares. A backend
-// supplies the vector work through an `Ops` type:
-//   std::size_t lanes() const;                                   // elements per vector
-//   void rotate_rows(std::size_t nvec, T* x, T* y, T c, T s) const;   // (x, y) <- (cx - sy, sx + cy)
-//   void column_update(std::size_t nvec, T* row, const T* cvec, const T* svec, std::size_t m) const;
-//        // row[j] <- cvec[j] row[j] + svec[j] row[j xor m] for all j < nvec * lanes
+// supplies the vector work through an `Ops` type (arrays are padded to whole vectors):
+//   std::size_t lanes() const;
+//   void rotate_pair(std::size_t nvec, T* x, T* y, T cx, T sx, T cy, T sy);
+//        // (x, y) <- (cx x + sx y, cy y + sy x)
+//   void begin_round(std::size_t m);                      // lane pattern of round m
+//   void column_update(std::size_t nvec, T* row, const T* cvec, const T* svec);
+//        // row[j] <- cvec[j] row[j] + svec[j] row[j xor m]
+//   std::size_t rotations(std::size_t nvec, T* d, const T* dq, const T* o, const T* sgn,
+//                         T* cvec, T* svec, T rel_tol, T abs_tol);  // jacobi_round_rotations
 //   void gram(std::size_t mvec, const T* x, const T* y, T& xx, T& yy, T& xy) const;
 // Rows are padded with zeros to whole vectors (nvec * lanes <= the row stride).
 #pragma once
+#include <cmath>
 #include <cstddef>
 
 #include "jacobi_rotation.hpp"
@@ -14,68 +19,84 @@
 
 namespace olsf::detail {
 
+// The rotations of one round, lane by lane, as every backend computes them (the SIMD
+// ones with vectors, this one is the scalar form). Lane j holds d = a_jj, dq = a_qq and
+// o = a_pq (upper triangle) for its partner q = j xor m (o = 0 where there is none), and
+// sgn = +1 if j < q, -1 if j > q. Both members compute the pair's rotation from the
+// same (app, aqq, apq), so they agree bit for bit (also when app == aqq, where the sign
+// of theta would otherwise differ); the member q applies t and s with the opposite sign,
+// which is exactly the J of jacobi_rotation.hpp: C = c, S = -sgn s, and
+// d <- d - sgn t o is Rutishauser's diagonal update for both members.
+// Returns the number of lanes rotated (twice the pairs).
+template <typename T>
+std::size_t jacobi_round_rotations(std::size_t count, T* d, const T* dq, const T* o, const T* sgn, T* cvec, T* svec,
+                                   T rel_tol, T abs_tol) noexcept {
+  std::size_t active = 0;
+  for (std::size_t j = 0; j < count; ++j) {
+    cvec[j] = T(1);
+    svec[j] = T(0);
+    if (!jacobi_needs_rotation(d[j], dq[j], o[j], rel_tol, abs_tol)) continue;
+    const T app = sgn[j] > 0 ? d[j] : dq[j], aqq = sgn[j] > 0 ? dq[j] : d[j];
+    const auto r = jacobi_rotation(app, aqq, o[j]);
+    cvec[j] = r.c;
+    svec[j] = -sgn[j] * r.s;
+    d[j] -= sgn[j] * r.t * o[j];
+    ++active;
+  }
+  return active;
+}
+
 // Two-sided Jacobi, parallel ordering: round m = 1 .. n2 - 1 (n2 = n rounded up to a
 // power of two) rotates the disjoint pairs (p, p xor m), p < p xor m < n, together. Every
 // pair meets once per sweep. The pairs are disjoint, so all rotations of a round are
-// computed from the matrix as the round found it.
+// computed from the matrix as the round found it. The diagonal lives in d during the
+// sweep (the diagonal entries of the rows only feed the 2x2 blocks, which are set
+// exactly), and is written back at the end.
 template <typename T, class Ops>
-std::size_t jacobi_parallel_sweep(const Ops& ops, std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv,
+std::size_t jacobi_parallel_sweep(Ops& ops, std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv,
                                   T rel_tol, T abs_tol) noexcept {
   if (n < 2 || n > kJacobiMaxN) return 0;
   const std::size_t L = ops.lanes();
   const std::size_t nvec = (n + L - 1) / L;
   std::size_t n2 = 1;
   while (n2 < n) n2 <<= 1;
-  alignas(64) T cvec[kJacobiMaxN + 64 / sizeof(T)];
-  alignas(64) T svec[kJacobiMaxN + 64 / sizeof(T)];
-  JacobiRotation<T> rot[kJacobiMaxN];
-  T app[kJacobiMaxN], aqq[kJacobiMaxN], apq[kJacobiMaxN];
-  bool active[kJacobiMaxN];
+  constexpr std::size_t kCap = kJacobiMaxN + 64 / sizeof(T);
+  alignas(64) T cvec[kCap], svec[kCap], d[kCap], dq[kCap], o[kCap], sgn[kCap];
+  for (std::size_t j = 0; j < nvec * L; ++j) d[j] = j < n ? a[j * lda + j] : T(0);
   std::size_t rotations = 0;
   for (std::size_t m = 1; m < n2; ++m) {
-    std::size_t active_count = 0;
     for (std::size_t j = 0; j < nvec * L; ++j) {
-      cvec[j] = T(1);
-      svec[j] = T(0);
+      const std::size_t q = j ^ m;
+      const bool paired = j < n && q < n;
+      dq[j] = paired ? d[q] : T(0);
+      // The upper-triangle entry for both members: their thetas are then exact negatives.
+      o[j] = paired ? (j < q ? a[j * lda + q] : a[q * lda + j]) : T(0);
+      sgn[j] = j < q ? T(1) : T(-1);
     }
-    for (std::size_t p = 0; p < n; ++p) {
-      const std::size_t q = p ^ m;
-      active[p] = false;
-      if (q <= p || q >= n) continue;
-      app[p] = a[p * lda + p];
-      aqq[p] = a[q * lda + q];
-      apq[p] = a[p * lda + q];
-      if (!jacobi_needs_rotation(app[p], aqq[p], apq[p], rel_tol, abs_tol)) continue;
-      rot[p] = jacobi_rotation(app[p], aqq[p], apq[p]);
-      active[p] = true;
-      cvec[p] = cvec[q] = rot[p].c;
-      svec[p] = -rot[p].s;  // x'[p] = c x[p] - s x[q]
-      svec[q] = rot[p].s;   // x'[q] = c x[q] + s x[p]
-      ++active_count;
-    }
-    if (active_count == 0) continue;
-    rotations += active_count;
+    const std::size_t active = ops.rotations(nvec, d, dq, o, sgn, cvec, svec, rel_tol, abs_tol);
+    if (active == 0) continue;
+    rotations += active / 2;
     // A <- J^T A (row pairs), then (J^T A) J (the same lane pattern in every row).
-    for (std::size_t p = 0; p < n; ++p)
-      if (active[p]) ops.rotate_rows(nvec, a + p * lda, a + (p ^ m) * lda, rot[p].c, rot[p].s);
-    for (std::size_t i = 0; i < n; ++i) ops.column_update(nvec, a + i * lda, cvec, svec, m);
-    // The 2x2 blocks exactly: off-diagonal 0, diagonal by Rutishauser's update.
     for (std::size_t p = 0; p < n; ++p) {
-      if (!active[p]) continue;
       const std::size_t q = p ^ m;
-      a[p * lda + p] = app[p] - rot[p].t * apq[p];
-      a[q * lda + q] = aqq[p] + rot[p].t * apq[p];
-      a[p * lda + q] = T(0);
-      a[q * lda + p] = T(0);
-      ops.rotate_rows(nvec, vt + p * ldv, vt + q * ldv, rot[p].c, rot[p].s);
+      if (q <= p || q >= n || svec[p] == T(0)) continue;
+      ops.rotate_pair(nvec, a + p * lda, a + q * lda, cvec[p], svec[p], cvec[q], svec[q]);
+      ops.rotate_pair(nvec, vt + p * ldv, vt + q * ldv, cvec[p], svec[p], cvec[q], svec[q]);
+    }
+    ops.begin_round(m);
+    for (std::size_t i = 0; i < n; ++i) ops.column_update(nvec, a + i * lda, cvec, svec);
+    for (std::size_t p = 0; p < n; ++p) {  // the rotated 2x2 blocks are diagonal, exactly
+      const std::size_t q = p ^ m;
+      if (q < n && svec[p] != T(0)) a[p * lda + q] = T(0);
     }
   }
+  for (std::size_t j = 0; j < n; ++j) a[j * lda + j] = d[j];
   return rotations;
 }
 
 // One-sided (Hestenes) Jacobi, row-cyclic over the column pairs of X (rows of Xt).
 template <typename T, class Ops>
-std::size_t svd_cyclic_sweep(const Ops& ops, std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt,
+std::size_t svd_cyclic_sweep(Ops& ops, std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt,
                              std::size_t ldv, T rel_tol, T abs_tol) noexcept {
   const std::size_t L = ops.lanes();
   const std::size_t mvec = (m + L - 1) / L, nvec = (n + L - 1) / L;
@@ -88,8 +109,8 @@ std::size_t svd_cyclic_sweep(const Ops& ops, std::size_t n, std::size_t m, T* xt
       ops.gram(mvec, xp, xq, alpha, beta, gamma);
       if (!jacobi_needs_rotation(alpha, beta, gamma, rel_tol, abs_tol)) continue;
       const auto r = jacobi_rotation(alpha, beta, gamma);
-      ops.rotate_rows(mvec, xp, xq, r.c, r.s);
-      ops.rotate_rows(nvec, vt + p * ldv, vt + q * ldv, r.c, r.s);
+      ops.rotate_pair(mvec, xp, xq, r.c, -r.s, r.c, r.s);
+      ops.rotate_pair(nvec, vt + p * ldv, vt + q * ldv, r.c, -r.s, r.c, r.s);
       ++rotations;
     }
   }

@@ -18,45 +18,89 @@ namespace hn = hwy::HWY_NAMESPACE;
 template <typename T>
 struct HighwayOps {
   using D = hn::ScalableTag<T>;
+  using TI = hwy::MakeSigned<T>;
+  HWY_ALIGN TI lane_xor[HWY_MAX_BYTES / sizeof(T)] = {};
+  std::size_t vxor = 0, lxor = 0;
 
   std::size_t lanes() const noexcept { return hn::Lanes(D()); }
 
-  void rotate_rows(std::size_t nvec, T* x, T* y, T c, T s) const noexcept {
+  void rotate_pair(std::size_t nvec, T* x, T* y, T cx, T sx, T cy, T sy) const noexcept {
     const D d;
     const std::size_t L = hn::Lanes(d);
-    const auto vc = hn::Set(d, c), vs = hn::Set(d, s);
+    const auto vcx = hn::Set(d, cx), vsx = hn::Set(d, sx), vcy = hn::Set(d, cy), vsy = hn::Set(d, sy);
     for (std::size_t k = 0; k < nvec * L; k += L) {
       const auto xv = hn::LoadU(d, x + k), yv = hn::LoadU(d, y + k);
-      hn::StoreU(hn::MulSub(vc, xv, hn::Mul(vs, yv)), d, x + k);
-      hn::StoreU(hn::MulAdd(vs, xv, hn::Mul(vc, yv)), d, y + k);
+      hn::StoreU(hn::MulAdd(vcx, xv, hn::Mul(vsx, yv)), d, x + k);
+      hn::StoreU(hn::MulAdd(vcy, yv, hn::Mul(vsy, xv)), d, y + k);
     }
   }
 
-  void column_update(std::size_t nvec, T* row, const T* cvec, const T* svec, std::size_t m) const noexcept {
+  void begin_round(std::size_t m) noexcept {
+    const std::size_t L = lanes();
+    vxor = m / L;
+    lxor = m % L;
+    for (std::size_t j = 0; j < L; ++j) lane_xor[j] = static_cast<TI>(j ^ lxor);
+  }
+
+  void column_update(std::size_t nvec, T* row, const T* cvec, const T* svec) const noexcept {
     const D d;
     const hn::RebindToSigned<D> di;
-    using TI = hn::TFromD<decltype(di)>;
     const std::size_t L = hn::Lanes(d);
-    const std::size_t vxor = m / L, lxor = m % L;
-    HWY_ALIGN TI lane_xor[HWY_MAX_BYTES / sizeof(T)];
-    for (std::size_t j = 0; j < L; ++j) lane_xor[j] = static_cast<TI>(j ^ lxor);
     const auto idx = hn::IndicesFromVec(d, hn::Load(di, lane_xor));
     for (std::size_t v = 0; v < nvec; ++v) {
       const std::size_t w = v ^ vxor;
       if (w < v || w >= nvec) continue;  // done with its partner, or no lane rotates
-      const auto cv = hn::LoadU(d, cvec + v * L), sv = hn::LoadU(d, svec + v * L);
+      const auto cv = hn::Load(d, cvec + v * L), sv = hn::Load(d, svec + v * L);
       const auto xv = hn::LoadU(d, row + v * L);
       const auto pv = lxor ? hn::TableLookupLanes(xv, idx) : xv;
       if (w == v) {
         hn::StoreU(hn::MulAdd(cv, xv, hn::Mul(sv, pv)), d, row + v * L);
       } else {
-        const auto cw = hn::LoadU(d, cvec + w * L), sw = hn::LoadU(d, svec + w * L);
+        const auto cw = hn::Load(d, cvec + w * L), sw = hn::Load(d, svec + w * L);
         const auto xw = hn::LoadU(d, row + w * L);
         const auto pw = lxor ? hn::TableLookupLanes(xw, idx) : xw;
         hn::StoreU(hn::MulAdd(cv, xv, hn::Mul(sv, pw)), d, row + v * L);
         hn::StoreU(hn::MulAdd(cw, xw, hn::Mul(sw, pv)), d, row + w * L);
       }
     }
+  }
+
+  // detail::jacobi_round_rotations, a vector of lanes at a time.
+  std::size_t rotations(std::size_t nvec, T* dvec, const T* dq, const T* o, const T* sgn, T* cvec, T* svec,
+                        T rel_tol, T abs_tol) const noexcept {
+    const D d;
+    const std::size_t L = hn::Lanes(d);
+    const auto one = hn::Set(d, T(1)), half = hn::Set(d, T(0.5)), big = hn::Set(d, T(1e15));
+    const auto vrel = hn::Set(d, rel_tol), vabs = hn::Set(d, abs_tol);
+    std::size_t active = 0;
+    for (std::size_t k = 0; k < nvec * L; k += L) {
+      const auto dv = hn::Load(d, dvec + k), qv = hn::Load(d, dq + k), ov = hn::Load(d, o + k);
+      const auto sg = hn::Load(d, sgn + k);
+      const auto mag = hn::Abs(ov);
+      const auto need = hn::And(hn::Gt(mag, vabs), hn::Gt(mag, hn::Mul(vrel, hn::Sqrt(hn::Abs(hn::Mul(dv, qv))))));
+      const std::size_t count = hn::CountTrue(d, need);
+      if (count == 0) {
+        hn::Store(one, d, cvec + k);
+        hn::Store(hn::Zero(d), d, svec + k);
+        continue;
+      }
+      active += count;
+      // theta of the pair, (a_qq - a_pp) / (2 a_pq), the same in both members' lanes.
+      // (computed from the same operands in both lanes: -(x - y) would give -0 for +0)
+      const auto first = hn::Gt(sg, hn::Zero(d));
+      const auto app = hn::IfThenElse(first, dv, qv), aqq = hn::IfThenElse(first, qv, dv);
+      const auto theta = hn::Div(hn::Sub(aqq, app), hn::Add(ov, ov));
+      const auto at = hn::Abs(theta);
+      const auto tmag = hn::IfThenElse(hn::Gt(at, big), hn::Div(half, at),
+                                       hn::Div(one, hn::Add(at, hn::Sqrt(hn::MulAdd(theta, theta, one)))));
+      const auto t = hn::IfThenElseZero(need, hn::CopySign(tmag, theta));
+      const auto c = hn::Div(one, hn::Sqrt(hn::MulAdd(t, t, one)));
+      const auto st = hn::Mul(sg, t);  // the member's signed t
+      hn::Store(hn::IfThenElse(need, c, one), d, cvec + k);
+      hn::Store(hn::Neg(hn::Mul(st, c)), d, svec + k);
+      hn::Store(hn::NegMulAdd(st, ov, dv), d, dvec + k);  // d - sgn t o
+    }
+    return active;
   }
 
   void gram(std::size_t mvec, const T* x, const T* y, T& xx, T& yy, T& xy) const noexcept {
@@ -83,7 +127,7 @@ inline bool padded(std::size_t n, std::size_t stride, std::size_t lanes) noexcep
 template <typename T>
 std::size_t parallel_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
                                 T abs_tol) noexcept {
-  const HighwayOps<T> ops;
+  HighwayOps<T> ops;
   if (!padded(n, lda, ops.lanes()) || !padded(n, ldv, ops.lanes()))
     return scalar::jacobi_sweep_parallel(n, a, lda, vt, ldv, rel_tol, abs_tol);
   return detail::jacobi_parallel_sweep(ops, n, a, lda, vt, ldv, rel_tol, abs_tol);
@@ -92,7 +136,7 @@ std::size_t parallel_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std
 template <typename T>
 std::size_t svd_sweep_impl(std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt, std::size_t ldv,
                            T rel_tol, T abs_tol) noexcept {
-  const HighwayOps<T> ops;
+  HighwayOps<T> ops;
   if (!padded(m, ldx, ops.lanes()) || !padded(n, ldv, ops.lanes()))
     return scalar::svd_sweep(n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);
   return detail::svd_cyclic_sweep(ops, n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);

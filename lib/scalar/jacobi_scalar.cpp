@@ -10,15 +10,17 @@ namespace {
 
 template <typename T>
 struct ScalarOps {
+  std::size_t m = 0;
   std::size_t lanes() const noexcept { return 1; }
-  void rotate_rows(std::size_t n, T* x, T* y, T c, T s) const noexcept {
+  void rotate_pair(std::size_t n, T* x, T* y, T cx, T sx, T cy, T sy) const noexcept {
     for (std::size_t k = 0; k < n; ++k) {
       const T xk = x[k], yk = y[k];
-      x[k] = c * xk - s * yk;
-      y[k] = s * xk + c * yk;
+      x[k] = cx * xk + sx * yk;
+      y[k] = cy * yk + sy * xk;
     }
   }
-  void column_update(std::size_t n, T* row, const T* cvec, const T* svec, std::size_t m) const noexcept {
+  void begin_round(std::size_t round) noexcept { m = round; }
+  void column_update(std::size_t n, T* row, const T* cvec, const T* svec) const noexcept {
     for (std::size_t p = 0; p < n; ++p) {
       const std::size_t q = p ^ m;
       if (q <= p || q >= n || svec[p] == T(0)) continue;  // not rotated this round
@@ -27,9 +29,13 @@ struct ScalarOps {
       row[q] = cvec[q] * y + svec[q] * x;
     }
   }
-  void gram(std::size_t m, const T* x, const T* y, T& xx, T& yy, T& xy) const noexcept {
+  std::size_t rotations(std::size_t n, T* d, const T* dq, const T* o, const T* sgn, T* cvec, T* svec, T rel_tol,
+                        T abs_tol) const noexcept {
+    return detail::jacobi_round_rotations(n, d, dq, o, sgn, cvec, svec, rel_tol, abs_tol);
+  }
+  void gram(std::size_t m_rows, const T* x, const T* y, T& xx, T& yy, T& xy) const noexcept {
     xx = yy = xy = 0;
-    for (std::size_t k = 0; k < m; ++k) {
+    for (std::size_t k = 0; k < m_rows; ++k) {
       xx += x[k] * x[k];
       yy += y[k] * y[k];
       xy += x[k] * y[k];
@@ -40,13 +46,15 @@ struct ScalarOps {
 template <typename T>
 std::size_t parallel_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
                                 T abs_tol) noexcept {
-  return detail::jacobi_parallel_sweep(ScalarOps<T>{}, n, a, lda, vt, ldv, rel_tol, abs_tol);
+  ScalarOps<T> ops;
+  return detail::jacobi_parallel_sweep(ops, n, a, lda, vt, ldv, rel_tol, abs_tol);
 }
 
 template <typename T>
 std::size_t svd_sweep_impl(std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt, std::size_t ldv,
                            T rel_tol, T abs_tol) noexcept {
-  return detail::svd_cyclic_sweep(ScalarOps<T>{}, n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);
+  ScalarOps<T> ops;
+  return detail::svd_cyclic_sweep(ops, n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);
 }
 
 // Classic row-cyclic Jacobi: one rotation at a time, applied at once.
@@ -60,7 +68,7 @@ std::size_t cyclic_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std::
       const T app = a[p * lda + p], aqq = a[q * lda + q], apq = a[p * lda + q];
       if (!detail::jacobi_needs_rotation(app, aqq, apq, rel_tol, abs_tol)) continue;
       const auto r = detail::jacobi_rotation(app, aqq, apq);
-      ops.rotate_rows(n, a + p * lda, a + q * lda, r.c, r.s);
+      ops.rotate_pair(n, a + p * lda, a + q * lda, r.c, -r.s, r.c, r.s);
       for (std::size_t i = 0; i < n; ++i) {
         T* row = a + i * lda;
         const T x = row[p], y = row[q];
@@ -71,7 +79,7 @@ std::size_t cyclic_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std::
       a[q * lda + q] = aqq + r.t * apq;
       a[p * lda + q] = T(0);
       a[q * lda + p] = T(0);
-      ops.rotate_rows(n, vt + p * ldv, vt + q * ldv, r.c, r.s);
+      ops.rotate_pair(n, vt + p * ldv, vt + q * ldv, r.c, -r.s, r.c, r.s);
       ++rotations;
     }
   }

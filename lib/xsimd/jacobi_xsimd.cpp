@@ -7,11 +7,13 @@
 #include <xsimd/xsimd.hpp>
 
 #include "../common/jacobi_sweeps.hpp"
+#include "exact_div.hpp"
 #include "olsformer/kernels.hpp"
 
 namespace olsf::xsimd {
 namespace {
 namespace xs = ::xsimd;
+using xsimd_detail::exact_div;
 
 template <typename T>
 using Batch = xs::batch<T>;
@@ -37,36 +39,75 @@ Batch<T> permute_xor(const Batch<T>& v, std::size_t x) noexcept {
 template <typename T>
 struct XsimdOps {
   static constexpr std::size_t L = Batch<T>::size;
+  std::size_t vxor = 0, lxor = 0;
 
   std::size_t lanes() const noexcept { return L; }
 
-  void rotate_rows(std::size_t nvec, T* x, T* y, T c, T s) const noexcept {
-    const Batch<T> vc(c), vs(s);
+  void rotate_pair(std::size_t nvec, T* x, T* y, T cx, T sx, T cy, T sy) const noexcept {
+    const Batch<T> vcx(cx), vsx(sx), vcy(cy), vsy(sy);
     for (std::size_t k = 0; k < nvec * L; k += L) {
       const auto xv = Batch<T>::load_unaligned(x + k), yv = Batch<T>::load_unaligned(y + k);
-      xs::fms(vc, xv, vs * yv).store_unaligned(x + k);
-      xs::fma(vs, xv, vc * yv).store_unaligned(y + k);
+      xs::fma(vcx, xv, vsx * yv).store_unaligned(x + k);
+      xs::fma(vcy, yv, vsy * xv).store_unaligned(y + k);
     }
   }
 
-  void column_update(std::size_t nvec, T* row, const T* cvec, const T* svec, std::size_t m) const noexcept {
-    const std::size_t vxor = m / L, lxor = m % L;
+  void begin_round(std::size_t m) noexcept {
+    vxor = m / L;
+    lxor = m % L;
+  }
+
+  void column_update(std::size_t nvec, T* row, const T* cvec, const T* svec) const noexcept {
     for (std::size_t v = 0; v < nvec; ++v) {
       const std::size_t w = v ^ vxor;
       if (w < v || w >= nvec) continue;  // done with its partner, or no lane rotates
-      const auto cv = Batch<T>::load_unaligned(cvec + v * L), sv = Batch<T>::load_unaligned(svec + v * L);
+      const auto cv = Batch<T>::load_aligned(cvec + v * L), sv = Batch<T>::load_aligned(svec + v * L);
       const auto xv = Batch<T>::load_unaligned(row + v * L);
       const auto pv = lxor ? permute_xor<T>(xv, lxor) : xv;
       if (w == v) {
         xs::fma(cv, xv, sv * pv).store_unaligned(row + v * L);
       } else {
-        const auto cw = Batch<T>::load_unaligned(cvec + w * L), sw = Batch<T>::load_unaligned(svec + w * L);
+        const auto cw = Batch<T>::load_aligned(cvec + w * L), sw = Batch<T>::load_aligned(svec + w * L);
         const auto xw = Batch<T>::load_unaligned(row + w * L);
         const auto pw = lxor ? permute_xor<T>(xw, lxor) : xw;
         xs::fma(cv, xv, sv * pw).store_unaligned(row + v * L);
         xs::fma(cw, xw, sw * pv).store_unaligned(row + w * L);
       }
     }
+  }
+
+  // detail::jacobi_round_rotations, a batch of lanes at a time.
+  std::size_t rotations(std::size_t nvec, T* dvec, const T* dq, const T* o, const T* sgn, T* cvec, T* svec,
+                        T rel_tol, T abs_tol) const noexcept {
+    const Batch<T> one(T(1)), half(T(0.5)), big(T(1e15)), zero(T(0)), vrel(rel_tol), vabs(abs_tol);
+    std::size_t active = 0;
+    for (std::size_t k = 0; k < nvec * L; k += L) {
+      const auto dv = Batch<T>::load_aligned(dvec + k), qv = Batch<T>::load_aligned(dq + k);
+      const auto ov = Batch<T>::load_aligned(o + k), sg = Batch<T>::load_aligned(sgn + k);
+      const auto mag = xs::abs(ov);
+      const auto need = (mag > vabs) && (mag > vrel * xs::sqrt(xs::abs(dv * qv)));
+      if (!xs::any(need)) {
+        one.store_aligned(cvec + k);
+        zero.store_aligned(svec + k);
+        continue;
+      }
+      alignas(Batch<T>::arch_type::alignment()) T flags[L];
+      xs::select(need, one, zero).store_aligned(flags);
+      for (std::size_t j = 0; j < L; ++j) active += flags[j] != T(0) ? 1 : 0;
+      // theta of the pair, (a_qq - a_pp) / (2 a_pq), the same in both members' lanes.
+      // (computed from the same operands in both lanes: -(x - y) would give -0 for +0)
+      const auto first = sg > zero;
+      const auto theta = exact_div(xs::select(first, qv, dv) - xs::select(first, dv, qv), ov + ov);
+      const auto at = xs::abs(theta);
+      const auto tmag = xs::select(at > big, exact_div(half, at), exact_div(one, at + xs::sqrt(xs::fma(theta, theta, one))));
+      const auto t = xs::select(need, xs::copysign(tmag, theta), zero);
+      const auto c = exact_div(one, xs::sqrt(xs::fma(t, t, one)));
+      const auto st = sg * t;  // the member's signed t
+      xs::select(need, c, one).store_aligned(cvec + k);
+      (-(st * c)).store_aligned(svec + k);
+      xs::fnma(st, ov, dv).store_aligned(dvec + k);  // d - sgn t o
+    }
+    return active;
   }
 
   void gram(std::size_t mvec, const T* x, const T* y, T& xx, T& yy, T& xy) const noexcept {
@@ -81,6 +122,7 @@ struct XsimdOps {
     yy = xs::hadd(sb);
     xy = xs::hadd(sg);
   }
+
 };
 
 bool padded(std::size_t n, std::size_t stride, std::size_t lanes) noexcept {
@@ -90,7 +132,7 @@ bool padded(std::size_t n, std::size_t stride, std::size_t lanes) noexcept {
 template <typename T>
 std::size_t parallel_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
                                 T abs_tol) noexcept {
-  const XsimdOps<T> ops;
+  XsimdOps<T> ops;
   if (!padded(n, lda, ops.lanes()) || !padded(n, ldv, ops.lanes()))
     return scalar::jacobi_sweep_parallel(n, a, lda, vt, ldv, rel_tol, abs_tol);
   return detail::jacobi_parallel_sweep(ops, n, a, lda, vt, ldv, rel_tol, abs_tol);
@@ -99,7 +141,7 @@ std::size_t parallel_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std
 template <typename T>
 std::size_t svd_sweep_impl(std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt, std::size_t ldv,
                            T rel_tol, T abs_tol) noexcept {
-  const XsimdOps<T> ops;
+  XsimdOps<T> ops;
   if (!padded(m, ldx, ops.lanes()) || !padded(n, ldv, ops.lanes()))
     return scalar::svd_sweep(n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);
   return detail::svd_cyclic_sweep(ops, n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);

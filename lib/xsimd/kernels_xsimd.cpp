@@ -9,6 +9,7 @@
 
 #include "../common/define_kernels.hpp"
 #include "../common/softmax_guard.hpp"
+#include "exact_div.hpp"
 #include "olsformer/kernels.hpp"
 
 namespace olsf::xsimd {
@@ -34,16 +35,7 @@ void store_tail(const Batch<T>& v, T* p, std::size_t count) noexcept {
   for (std::size_t k = 0; k < count; ++k) p[k] = buf[k];
 }
 
-// IEEE division. xsimd 8.1 divides float batches on NEON (neon64 included) by a
-// reciprocal estimate and two Newton steps, which is off by an ulp or more; AArch64 has
-// a true vector divide, so use it there.
-template <typename T>
-Batch<T> exact_div(const Batch<T>& a, const Batch<T>& b) noexcept {
-#if defined(__aarch64__)
-  if constexpr (sizeof(T) == 4) return Batch<T>(vdivq_f32(a, b));
-#endif
-  return a / b;
-}
+using xsimd_detail::exact_div;
 
 template <typename T>
 T dot_impl(std::size_t n, const T* x, std::size_t incx, const T* y, std::size_t incy) noexcept {

@@ -187,6 +187,10 @@ void check_symmetric_eigen(Sink& sink) noexcept {
       for (std::size_t i = 0; i < n; ++i)
         for (std::size_t j = 0; j <= i; ++j) a[i * n + j] = a[j * n + i] = static_cast<T>(rng.uniform(-1, 1));
       check_eigen_contracts<T, Backend>(sink, "random symmetric", n, a, options);
+      // Equal diagonal: theta = 0 exactly for every pair of the first round, where the
+      // two members of a pair must still agree on the sign of the rotation.
+      for (std::size_t i = 0; i < n; ++i) a[i * n + i] = T(1);
+      check_eigen_contracts<T, Backend>(sink, "equal diagonal (theta = 0)", n, a, options);
 
       // Known spectra: indefinite, SPD spread over 4 decades, repeated, clustered.
       for (int family = 0; family < 4; ++family) {
