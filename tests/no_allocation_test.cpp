@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "olsformer/olsformer.hpp"
+#include "support/attention_table.hpp"
 #include "support/kernel_table.hpp"
 
 extern "C" {
@@ -108,6 +109,85 @@ TEST(NoAllocation, EveryKernelOfEveryBackend) {
       call_every_kernel(olsf::testing::Backends<float>::all()[b]);
       call_every_kernel(olsf::testing::Backends<double>::all()[b]);
     }
+    count = w.count();
+  }
+  EXPECT_EQ(count, 0);
+}
+
+template <typename T>
+void call_every_attention_kernel(const olsf::testing::AttentionTable<T>& t) {
+  alignas(64) T q[4 * 16], k[40 * 16], v[40 * 8], mask[4 * 40], out[4 * 8], state[16 * 8], z[16];
+  for (int i = 0; i < 4 * 16; ++i) q[i] = static_cast<T>(i % 5) * T(0.1);
+  for (int i = 0; i < 40 * 16; ++i) k[i] = static_cast<T>(i % 7) * T(0.05);
+  for (int i = 0; i < 40 * 8; ++i) v[i] = static_cast<T>(i % 3);
+  for (int i = 0; i < 4 * 40; ++i) mask[i] = i % 4 == 1 ? -std::numeric_limits<T>::infinity() : T(0);
+  for (int i = 0; i < 16 * 8; ++i) state[i] = T(0);
+  for (int i = 0; i < 16; ++i) z[i] = T(0);
+  olsf::AttentionObservables<T> obs[4];
+  (void)t.decode(40, 16, 8, T(0.25), q, k, 16, v, 8, nullptr, out, nullptr);
+  (void)t.decode(40, 16, 8, T(0.25), q, k, 16, v, 8, mask, out, obs);
+  (void)t.decode(0, 16, 8, T(0.25), q, k, 16, v, 8, nullptr, out, obs);
+  (void)t.prefill(4, 40, 16, 8, T(0.25), q, 16, k, 16, v, 8, nullptr, 40, true, out, 8, obs);
+  (void)t.prefill(4, 40, 16, 8, T(0.25), q, 16, k, 16, v, 8, mask, 40, false, out, 8, nullptr);
+  for (int s = 0; s < 3; ++s)
+    (void)t.linear_update(16, 8, olsf::FeatureMap::elu_plus_one, k + s * 16, v + s * 8, state, 8, z);
+  (void)t.linear_query(16, 8, olsf::FeatureMap::elu_plus_one, q, state, 8, z, true, out);
+  (void)t.linear(4, 40, 16, 8, olsf::FeatureMap::identity, true, false, q, 16, k, 16, v, 8, out, 8);
+  (void)t.linear(4, 40, 16, 8, olsf::FeatureMap::elu_plus_one, false, true, q, 16, k, 16, v, 8, out, 8);
+}
+
+TEST(NoAllocation, EveryAttentionKernelOfEveryBackend) {
+  long count = 0;
+  {
+    AllocationWindow w;
+    for (std::size_t b = 0; b < olsf::testing::AttentionBackends<float>::kCount; ++b) {
+      call_every_attention_kernel(olsf::testing::AttentionBackends<float>::all()[b]);
+      call_every_attention_kernel(olsf::testing::AttentionBackends<double>::all()[b]);
+    }
+    // The algorithm header: multi-head decode with its staging inside the object.
+    static olsf::MultiHeadAttention<float, 2, 8> mha;
+    alignas(64) float q[32] = {}, k[10 * 32] = {}, v[10 * 16] = {}, out[16];
+    (void)mha.decode(10, 16, 8, 1.0f, q, k, 32, v, 16, nullptr, out);
+    count = w.count();
+  }
+  EXPECT_EQ(count, 0);
+}
+
+template <typename T, class Backend>
+void run_jacobi() {
+  static olsf::Matrix<T, 12, 12> a;
+  static olsf::Matrix<T, 40, 12> x;
+  static olsf::SymmetricEigen<T, 12, Backend> eig, warm;
+  static olsf::JacobiSvd<T, 40, 12, Backend> svd;
+  for (std::size_t i = 0; i < 12; ++i)
+    for (std::size_t j = 0; j <= i; ++j) a(i, j) = a(j, i) = static_cast<T>((i * 7 + j * 3) % 11) - T(5);
+  for (std::size_t i = 0; i < 40; ++i)
+    for (std::size_t j = 0; j < 12; ++j) x(i, j) = static_cast<T>((i * 5 + j * 13) % 17) - T(8);
+  olsf::JacobiOptions cyclic;
+  cyclic.ordering = olsf::JacobiOrdering::cyclic;
+  cyclic.criterion = olsf::JacobiCriterion::absolute;
+  EXPECT_EQ(eig.compute(a), olsf::Status::ok);
+  EXPECT_EQ(warm.compute(a, eig.eigenvectors()), olsf::Status::ok);
+  EXPECT_EQ(eig.compute(a, cyclic), olsf::Status::ok);
+  EXPECT_EQ(svd.compute(x), olsf::Status::ok);
+  a(3, 4) = std::numeric_limits<T>::quiet_NaN();
+  EXPECT_EQ(eig.compute(a), olsf::Status::non_finite_input);
+}
+
+TEST(NoAllocation, JacobiOfEveryBackend) {
+  long count = 0;
+  {
+    AllocationWindow w;
+    run_jacobi<float, olsf::ScalarBackend>();
+    run_jacobi<double, olsf::ScalarBackend>();
+#if defined(OLSF_HAVE_HIGHWAY)
+    run_jacobi<float, olsf::HighwayBackend>();
+    run_jacobi<double, olsf::HighwayBackend>();
+#endif
+#if defined(OLSF_HAVE_XSIMD)
+    run_jacobi<float, olsf::XsimdBackend>();
+    run_jacobi<double, olsf::XsimdBackend>();
+#endif
     count = w.count();
   }
   EXPECT_EQ(count, 0);

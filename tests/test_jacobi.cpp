@@ -86,6 +86,7 @@ struct EigenComparison {
   T max_abs_error = 0;       // max_k |lambda_k - ref_k| / ||A||_F
   T max_rel_error = 0;       // max_k |lambda_k - ref_k| / |ref_k|
   T eigen_max_rel_error = 0;  // Eigen's own SelfAdjointEigenSolver<T> on the same input
+  T eigen_max_abs_error = 0;
   unsigned sweeps = 0;
   bool contracts = false;
   Ref residual = 0, orthogonality = 0;
@@ -108,6 +109,7 @@ EigenComparison<T, N, B> compare_with_eigen(const EMat<T>& a) {
     r.max_abs_error = std::max(r.max_abs_error, static_cast<T>(err / norm));
     r.max_rel_error = std::max(r.max_rel_error, static_cast<T>(err / std::fabs(want)));
     r.eigen_max_rel_error = std::max(r.eigen_max_rel_error, static_cast<T>(eig_err / std::fabs(want)));
+    r.eigen_max_abs_error = std::max(r.eigen_max_abs_error, static_cast<T>(eig_err / norm));
   }
   const auto c = olsf::testing::eigen_contracts(n, a.data(), solver);
   r.contracts = c.residual_ok && c.orthogonality_ok && c.sorted;
@@ -134,6 +136,7 @@ TYPED_TEST(Jacobi, RandomSymmetricUpTo64AgainstEigen) {
                              << " (in units of n eps ||A||_F and n eps)";
     // Weyl + residual contract: each eigenvalue within 4 n eps ||A||_F.
     EXPECT_LE(r.max_abs_error, 4 * static_cast<T>(n) * eps<T>()) << "n=" << n;
+    EXPECT_LE(r.max_abs_error, std::max(r.eigen_max_abs_error, eps<T>())) << "n=" << n << ": no less accurate than Eigen";
   }
 }
 
@@ -198,6 +201,8 @@ TYPED_TEST(JacobiDouble, HilbertAndWilkinsonAgainstEigenLongDouble) {
     const auto r = compare_with_eigen<T, 16, typename TypeParam::Backend>(h);
     EXPECT_TRUE(r.contracts) << "Hilbert n=" << n;
     EXPECT_LE(r.max_abs_error, 4 * static_cast<T>(n) * eps<T>()) << "Hilbert n=" << n;
+    // Not asserted against Eigen here: at n = 5 and 12 Jacobi's largest eigenvalue is
+    // 1.6 ulp off where Eigen's QR is 0.5 ulp (both far inside the contract); see #3.
   }
   const long n = 21;  // Wilkinson W21+: diag |10 - i|, off-diagonal 1; pairs closer than 1e-13
   EMat<T> w = EMat<T>::Zero(n, n);
@@ -208,6 +213,7 @@ TYPED_TEST(JacobiDouble, HilbertAndWilkinsonAgainstEigenLongDouble) {
   const auto r = compare_with_eigen<T, 32, typename TypeParam::Backend>(w);
   EXPECT_TRUE(r.contracts);
   EXPECT_LE(r.max_abs_error, 4 * static_cast<T>(n) * eps<T>());
+  EXPECT_LE(r.max_abs_error, std::max(r.eigen_max_abs_error, eps<T>())) << "W21: no less accurate than Eigen";
 }
 
 TYPED_TEST(Jacobi, SvdAgainstEigenAndKeepsTheConditionNumber) {

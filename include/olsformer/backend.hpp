@@ -34,6 +34,16 @@ namespace olsf {
     static auto jacobi_sweep_cyclic(A... a) noexcept { return ns::jacobi_sweep_cyclic(a...); }                  \
     template <class... A>                                                                                       \
     static auto svd_sweep(A... a) noexcept { return ns::svd_sweep(a...); }                                      \
+    template <class... A>                                                                                       \
+    static auto attention_decode(A... a) noexcept { return ns::attention_decode(a...); }                        \
+    template <class... A>                                                                                       \
+    static auto attention_prefill(A... a) noexcept { return ns::attention_prefill(a...); }                      \
+    template <class... A>                                                                                       \
+    static auto linear_attention_update(A... a) noexcept { return ns::linear_attention_update(a...); }          \
+    template <class... A>                                                                                       \
+    static auto linear_attention_query(A... a) noexcept { return ns::linear_attention_query(a...); }            \
+    template <class... A>                                                                                       \
+    static auto linear_attention(A... a) noexcept { return ns::linear_attention(a...); }                        \
   }
 
 OLSF_BACKEND_POLICY(ScalarBackend, ::olsf::scalar);

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstddef>
 
+#include "olsformer/attention_types.hpp"
 #include "olsformer/status.hpp"
 
 namespace olsf {
@@ -17,6 +18,7 @@ inline constexpr std::size_t kJacobiMaxN = 64;
 // The reference backend: plain C++, runs everywhere, defines the expected results.
 namespace scalar {
 #include "olsformer/detail/kernel_api.inc"
+#include "olsformer/detail/attention_api.inc"
 #include "olsformer/detail/jacobi_api.inc"
 }  // namespace scalar
 
@@ -24,6 +26,7 @@ namespace scalar {
 // Google Highway, static dispatch to the target the compiler flags select.
 namespace highway {
 #include "olsformer/detail/kernel_api.inc"
+#include "olsformer/detail/attention_api.inc"
 #include "olsformer/detail/jacobi_api.inc"
 }  // namespace highway
 #endif
@@ -33,6 +36,7 @@ namespace highway {
 // so this backend does not exist on Cortex-M).
 namespace xsimd {
 #include "olsformer/detail/kernel_api.inc"
+#include "olsformer/detail/attention_api.inc"
 #include "olsformer/detail/jacobi_api.inc"
 }  // namespace xsimd
 #endif

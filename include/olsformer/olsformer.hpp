@@ -1,5 +1,6 @@
 // olsformer: umbrella header.
 #pragma once
+#include "olsformer/attention.hpp"
 #include "olsformer/backend.hpp"
 #include "olsformer/jacobi.hpp"
 #include "olsformer/kernels.hpp"

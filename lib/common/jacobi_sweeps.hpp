@@ -6,8 +6,8 @@
 //   void begin_round(std::size_t m);                      // lane pattern of round m
 //   void column_update(std::size_t nvec, T* row, const T* cvec, const T* svec);
 //        // row[j] <- cvec[j] row[j] + svec[j] row[j xor m]
-//   std::size_t rotations(std::size_t nvec, T* d, const T* dq, const T* o, const T* sgn,
-//                         T* cvec, T* svec, T rel_tol, T abs_tol);  // jacobi_round_rotations
+//   std::size_t rotations(std::size_t nvec, const T* d, const T* dq, const T* o, const T* sgn,
+//                         T* cvec, T* svec, T* tvec, T rel_tol, T abs_tol);  // jacobi_round_rotations
 //   void gram(std::size_t mvec, const T* x, const T* y, T& xx, T& yy, T& xy) const;
 // Rows are padded with zeros to whole vectors (nvec * lanes <= the row stride).
 #pragma once
@@ -25,22 +25,23 @@ namespace olsf::detail {
 // sgn = +1 if j < q, -1 if j > q. Both members compute the pair's rotation from the
 // same (app, aqq, apq), so they agree bit for bit (also when app == aqq, where the sign
 // of theta would otherwise differ); the member q applies t and s with the opposite sign,
-// which is exactly the J of jacobi_rotation.hpp: C = c, S = -sgn s, and
-// d <- d - sgn t o is Rutishauser's diagonal update for both members.
+// which is exactly the J of jacobi_rotation.hpp: C = c, S = -sgn s, and with
+// tvec = sgn t, d <- d - tvec o is Rutishauser's diagonal update for both members.
 // Returns the number of lanes rotated (twice the pairs).
 template <typename T>
-std::size_t jacobi_round_rotations(std::size_t count, T* d, const T* dq, const T* o, const T* sgn, T* cvec, T* svec,
-                                   T rel_tol, T abs_tol) noexcept {
+std::size_t jacobi_round_rotations(std::size_t count, const T* d, const T* dq, const T* o, const T* sgn, T* cvec,
+                                   T* svec, T* tvec, T rel_tol, T abs_tol) noexcept {
   std::size_t active = 0;
   for (std::size_t j = 0; j < count; ++j) {
     cvec[j] = T(1);
     svec[j] = T(0);
+    tvec[j] = T(0);
     if (!jacobi_needs_rotation(d[j], dq[j], o[j], rel_tol, abs_tol)) continue;
     const T app = sgn[j] > 0 ? d[j] : dq[j], aqq = sgn[j] > 0 ? dq[j] : d[j];
     const auto r = jacobi_rotation(app, aqq, o[j]);
     cvec[j] = r.c;
     svec[j] = -sgn[j] * r.s;
-    d[j] -= sgn[j] * r.t * o[j];
+    tvec[j] = sgn[j] * r.t;
     ++active;
   }
   return active;
@@ -51,7 +52,10 @@ std::size_t jacobi_round_rotations(std::size_t count, T* d, const T* dq, const T
 // pair meets once per sweep. The pairs are disjoint, so all rotations of a round are
 // computed from the matrix as the round found it. The diagonal lives in d during the
 // sweep (the diagonal entries of the rows only feed the 2x2 blocks, which are set
-// exactly), and is written back at the end.
+// exactly), and is written back at the end. Its updates d -= t o are summed with
+// error-free transformations (TwoSum, and FMA for the product's error) into a
+// compensation term: the eigenvalues then carry about one rounding instead of one per
+// rotation they took part in.
 template <typename T, class Ops>
 std::size_t jacobi_parallel_sweep(Ops& ops, std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv,
                                   T rel_tol, T abs_tol) noexcept {
@@ -61,8 +65,11 @@ std::size_t jacobi_parallel_sweep(Ops& ops, std::size_t n, T* a, std::size_t lda
   std::size_t n2 = 1;
   while (n2 < n) n2 <<= 1;
   constexpr std::size_t kCap = kJacobiMaxN + 64 / sizeof(T);
-  alignas(64) T cvec[kCap], svec[kCap], d[kCap], dq[kCap], o[kCap], sgn[kCap];
-  for (std::size_t j = 0; j < nvec * L; ++j) d[j] = j < n ? a[j * lda + j] : T(0);
+  alignas(64) T cvec[kCap], svec[kCap], tvec[kCap], d[kCap], dlo[kCap], dq[kCap], o[kCap], sgn[kCap];
+  for (std::size_t j = 0; j < nvec * L; ++j) {
+    d[j] = j < n ? a[j * lda + j] : T(0);
+    dlo[j] = T(0);
+  }
   std::size_t rotations = 0;
   for (std::size_t m = 1; m < n2; ++m) {
     for (std::size_t j = 0; j < nvec * L; ++j) {
@@ -73,9 +80,19 @@ std::size_t jacobi_parallel_sweep(Ops& ops, std::size_t n, T* a, std::size_t lda
       o[j] = paired ? (j < q ? a[j * lda + q] : a[q * lda + j]) : T(0);
       sgn[j] = j < q ? T(1) : T(-1);
     }
-    const std::size_t active = ops.rotations(nvec, d, dq, o, sgn, cvec, svec, rel_tol, abs_tol);
+    const std::size_t active = ops.rotations(nvec, d, dq, o, sgn, cvec, svec, tvec, rel_tol, abs_tol);
     if (active == 0) continue;
     rotations += active / 2;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (tvec[j] == T(0)) continue;
+      const T p = tvec[j] * o[j];
+      const T p_err = std::fma(tvec[j], o[j], -p);  // t o = p + p_err exactly
+      const T sum = d[j] - p;                        // TwoSum(d, -p) (Knuth)
+      const T bp = sum - d[j];
+      const T sum_err = (d[j] - (sum - bp)) + (-p - bp);
+      d[j] = sum;
+      dlo[j] += sum_err - p_err;
+    }
     // A <- J^T A (row pairs), then (J^T A) J (the same lane pattern in every row).
     for (std::size_t p = 0; p < n; ++p) {
       const std::size_t q = p ^ m;
@@ -90,7 +107,7 @@ std::size_t jacobi_parallel_sweep(Ops& ops, std::size_t n, T* a, std::size_t lda
       if (q < n && svec[p] != T(0)) a[p * lda + q] = T(0);
     }
   }
-  for (std::size_t j = 0; j < n; ++j) a[j * lda + j] = d[j];
+  for (std::size_t j = 0; j < n; ++j) a[j * lda + j] = d[j] + dlo[j];
   return rotations;
 }
 

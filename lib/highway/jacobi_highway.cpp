@@ -66,8 +66,8 @@ struct HighwayOps {
   }
 
   // detail::jacobi_round_rotations, a vector of lanes at a time.
-  std::size_t rotations(std::size_t nvec, T* dvec, const T* dq, const T* o, const T* sgn, T* cvec, T* svec,
-                        T rel_tol, T abs_tol) const noexcept {
+  std::size_t rotations(std::size_t nvec, const T* dvec, const T* dq, const T* o, const T* sgn, T* cvec,
+                        T* svec, T* tvec, T rel_tol, T abs_tol) const noexcept {
     const D d;
     const std::size_t L = hn::Lanes(d);
     const auto one = hn::Set(d, T(1)), half = hn::Set(d, T(0.5)), big = hn::Set(d, T(1e15));
@@ -82,6 +82,7 @@ struct HighwayOps {
       if (count == 0) {
         hn::Store(one, d, cvec + k);
         hn::Store(hn::Zero(d), d, svec + k);
+        hn::Store(hn::Zero(d), d, tvec + k);
         continue;
       }
       active += count;
@@ -98,7 +99,7 @@ struct HighwayOps {
       const auto st = hn::Mul(sg, t);  // the member's signed t
       hn::Store(hn::IfThenElse(need, c, one), d, cvec + k);
       hn::Store(hn::Neg(hn::Mul(st, c)), d, svec + k);
-      hn::Store(hn::NegMulAdd(st, ov, dv), d, dvec + k);  // d - sgn t o
+      hn::Store(st, d, tvec + k);
     }
     return active;
   }

@@ -24,11 +24,14 @@ namespace hn = hwy::HWY_NAMESPACE;
 template <typename T>
 using Tag = hn::ScalableTag<T>;
 
-// Loads the n - i < Lanes trailing elements, `fill` in the lanes past the end.
+// Loads the count < Lanes trailing elements at p, `fill` in the lanes past the end.
+// Through a buffer: Highway 1.0.3's MaskedLoad on NEON loads the whole vector, i.e.
+// reads past the end of the array.
 template <class D, typename T = hn::TFromD<D>>
 HWY_INLINE hn::Vec<D> load_tail(D d, const T* p, std::size_t count, T fill) {
-  const auto m = hn::FirstN(d, count);
-  return hn::IfThenElse(m, hn::MaskedLoad(m, d, p), hn::Set(d, fill));
+  HWY_ALIGN T buf[HWY_MAX_BYTES / sizeof(T)];
+  for (std::size_t k = 0; k < hn::Lanes(d); ++k) buf[k] = k < count ? p[k] : fill;
+  return hn::Load(d, buf);
 }
 
 template <typename T>

@@ -29,9 +29,9 @@ struct ScalarOps {
       row[q] = cvec[q] * y + svec[q] * x;
     }
   }
-  std::size_t rotations(std::size_t n, T* d, const T* dq, const T* o, const T* sgn, T* cvec, T* svec, T rel_tol,
-                        T abs_tol) const noexcept {
-    return detail::jacobi_round_rotations(n, d, dq, o, sgn, cvec, svec, rel_tol, abs_tol);
+  std::size_t rotations(std::size_t n, const T* d, const T* dq, const T* o, const T* sgn, T* cvec, T* svec,
+                        T* tvec, T rel_tol, T abs_tol) const noexcept {
+    return detail::jacobi_round_rotations(n, d, dq, o, sgn, cvec, svec, tvec, rel_tol, abs_tol);
   }
   void gram(std::size_t m_rows, const T* x, const T* y, T& xx, T& yy, T& xy) const noexcept {
     xx = yy = xy = 0;

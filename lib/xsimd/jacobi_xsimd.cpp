@@ -77,8 +77,8 @@ struct XsimdOps {
   }
 
   // detail::jacobi_round_rotations, a batch of lanes at a time.
-  std::size_t rotations(std::size_t nvec, T* dvec, const T* dq, const T* o, const T* sgn, T* cvec, T* svec,
-                        T rel_tol, T abs_tol) const noexcept {
+  std::size_t rotations(std::size_t nvec, const T* dvec, const T* dq, const T* o, const T* sgn, T* cvec,
+                        T* svec, T* tvec, T rel_tol, T abs_tol) const noexcept {
     const Batch<T> one(T(1)), half(T(0.5)), big(T(1e15)), zero(T(0)), vrel(rel_tol), vabs(abs_tol);
     std::size_t active = 0;
     for (std::size_t k = 0; k < nvec * L; k += L) {
@@ -89,6 +89,7 @@ struct XsimdOps {
       if (!xs::any(need)) {
         one.store_aligned(cvec + k);
         zero.store_aligned(svec + k);
+        zero.store_aligned(tvec + k);
         continue;
       }
       alignas(Batch<T>::arch_type::alignment()) T flags[L];
@@ -105,7 +106,7 @@ struct XsimdOps {
       const auto st = sg * t;  // the member's signed t
       xs::select(need, c, one).store_aligned(cvec + k);
       (-(st * c)).store_aligned(svec + k);
-      xs::fnma(st, ov, dv).store_aligned(dvec + k);  // d - sgn t o
+      st.store_aligned(tvec + k);
     }
     return active;
   }

@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "semihosting.h"
+#include "support/attention_checks.hpp"
 #include "support/jacobi_checks.hpp"
 #include "support/kernel_checks.hpp"
 
@@ -75,6 +76,24 @@ void run_jacobi(SemihostSink& sink) {
   olsf::testing::check_all_jacobi<double, Backend>(sink);
 }
 
+// Softmax and linear attention of every backend, float and double, and multi-head
+// decode (support/attention_checks.hpp).
+template <typename T>
+void run_attention(SemihostSink& sink, const char* type) {
+  for (std::size_t b = 0; b < olsf::testing::AttentionBackends<T>::kCount; ++b) {
+    const auto& t = olsf::testing::AttentionBackends<T>::all()[b];
+    olsf_semihost_write(t.name);
+    olsf_semihost_write(": attention ");
+    olsf_semihost_write(type);
+    olsf_semihost_write("\n");
+    olsf::testing::check_all_attention(t, sink);
+  }
+  olsf::testing::check_multi_head<T, olsf::ScalarBackend>(olsf::testing::AttentionBackends<T>::all()[0], sink);
+#if defined(OLSF_HAVE_HIGHWAY)
+  olsf::testing::check_multi_head<T, olsf::HighwayBackend>(olsf::testing::AttentionBackends<T>::all()[1], sink);
+#endif
+}
+
 }  // namespace
 
 int main() {
@@ -85,6 +104,8 @@ int main() {
 #if defined(OLSF_HAVE_HIGHWAY)
   run_jacobi<olsf::HighwayBackend>(sink);
 #endif
+  run_attention<float>(sink, "float");
+  run_attention<double>(sink, "double");
 #if defined(OLSF_SELFTEST_INJECT_FAILURE)
   olsf::testing::KernelTable<float> broken = olsf::testing::Backends<float>::all()[0];
   broken.name = "injected-wrong-dot";

@@ -1,0 +1,383 @@
+// olsformer (internal): the attention drivers every backend shares (attention_api.inc).
+// The logic (argument checks, masking, online softmax, observables, statuses) is written
+// once here; a backend supplies the vector work through an `Ops` type:
+//   static constexpr std::size_t kPad;  // the scores scratch is a multiple of this
+//   // s[r * lds + j] = scale * (q_r . k_j) for r < nq <= kAttentionRows, j < nk
+//   void scores(nq, nk, d, const T* q, ldq, const T* k, ldk, T scale, T* s, lds) const;
+//   // s[j] = e^(s[j] - m) for j < count (a multiple of kPad; s[j] <= m or -inf); returns the sum
+//   T exp_shift(count, T* s, T m) const;
+//   // acc_r += sum_{j < nk} p[r * ldp + j] v_j for r < nq (acc_r, v_j: dv entries)
+//   void accumulate(nq, nk, dv, const T* p, ldp, const T* v, ldv, T* acc, ldacc) const;
+//   void feature(n, const T* x, T* y, FeatureMap phi) const;  // y = phi(x), phi valid
+//   T dot(n, const T* x, const T* y) const;                    // contiguous
+//   void axpy(n, T a, const T* x, T* y) const;                 // y += a x, contiguous
+//   void gemv_t(rows, cols, const T* a, lda, const T* x, T* y) const;  // y = A^T x
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <limits>
+
+#include "olsformer/kernels.hpp"
+
+namespace olsf::detail {
+
+// Keys per block of the online softmax and queries per tile; the scores scratch is
+// kAttentionRows x kAttentionBlock (2 KB for double).
+inline constexpr std::size_t kAttentionBlock = 64;
+inline constexpr std::size_t kAttentionRows = 4;
+
+
+template <typename T>
+inline bool attn_finite(T x) noexcept {
+  return std::fabs(x) <= std::numeric_limits<T>::max();  // false for NaN and +-inf
+}
+
+template <typename T>
+inline bool all_finite(std::size_t n, const T* x) noexcept {
+  bool ok = true;
+  for (std::size_t i = 0; i < n; ++i) ok = ok && attn_finite(x[i]);
+  return ok;
+}
+
+inline bool valid_feature(FeatureMap phi) noexcept {
+  return phi == FeatureMap::identity || phi == FeatureMap::elu_plus_one;
+}
+
+// Online softmax state of one query row: all sums relative to the running maximum `max`
+// of the logits (Milakov & Gimelshein 2018). For the observables the weighted mean and
+// the weighted sum of squared deviations of the logits are merged block by block (Chan,
+// Golub & LeVeque 1979): shifting the logits does not change deviations, so a new
+// maximum only rescales the weights.
+template <typename T>
+struct RowState {
+  T max = -std::numeric_limits<T>::infinity();
+  T z = 0;     // sum_j e^(l_j - max)
+  T mean = 0;  // sum_j p_j (l_j - max)
+  T m2 = 0;    // sum_j e^(l_j - max) (l_j - max - mean)^2
+};
+
+// One tile of nq <= kAttentionRows queries against keys [0, key_end[r]) of each row:
+// accumulates into acc (rows of dv, stride ldacc, zeroed here) and, on success, divides
+// by the partition sums and fills obs (nq entries, may be null). Returns
+// non_finite_input on a non-finite score or a bad mask entry, all_masked on a row
+// without keys; acc is then partly written, so callers pass scratch or pre-validate.
+template <typename T, class Ops>
+Status attend_tile(const Ops& ops, std::size_t nq, std::size_t d, std::size_t dv, T beta, const T* q,
+                   std::size_t ldq, const T* k, std::size_t ldk, const T* v, std::size_t ldv, const T* mask,
+                   std::size_t ldmask, const std::size_t* key_end, T* acc, std::size_t ldacc,
+                   AttentionObservables<T>* obs) noexcept {
+  constexpr std::size_t B = kAttentionBlock;
+  constexpr T inf = std::numeric_limits<T>::infinity();
+  alignas(64) T s[kAttentionRows * B];
+  alignas(64) T lcopy[kAttentionRows * B];  // the logits, kept for the observables only
+  RowState<T> st[kAttentionRows];
+  std::size_t end = 0;
+  for (std::size_t r = 0; r < nq; ++r) {
+    end = key_end[r] > end ? key_end[r] : end;
+    for (std::size_t c = 0; c < dv; ++c) acc[r * ldacc + c] = T(0);
+  }
+  for (std::size_t j0 = 0; j0 < end; j0 += B) {
+    const std::size_t nb = end - j0 < B ? end - j0 : B;
+    ops.scores(nq, nb, d, q, ldq, k + j0 * ldk, ldk, beta, s, B);
+    for (std::size_t r = 0; r < nq; ++r) {
+      T* sr = s + r * B;
+      const std::size_t lim = key_end[r] > j0 ? (key_end[r] - j0 < nb ? key_end[r] - j0 : nb) : 0;
+      const T* br = mask ? mask + r * ldmask + j0 : nullptr;
+      T bm = -inf;
+      bool bad = false;
+      for (std::size_t j = 0; j < lim; ++j) {
+        T l = sr[j];
+        bad = bad || !attn_finite(l);  // NaN/Inf in q or k_j, or beta q.k_j overflowed
+        if (br) {
+          const T b = br[j];
+          l += b;
+          // NaN or +inf in the mask, or a finite sum that overflowed.
+          bad = bad || !(b < inf) || l == inf || (l == -inf && b != -inf);
+        }
+        sr[j] = l;
+        bm = l > bm ? l : bm;
+      }
+      if (bad) return Status::non_finite_input;
+      for (std::size_t j = lim; j < B; ++j) sr[j] = -inf;  // beyond the row's keys: weight 0
+      RowState<T>& t = st[r];
+      if (bm > t.max) {
+        if (t.z > T(0)) {
+          // A new maximum: rescale what was accumulated relative to the old one.
+          const T w = std::exp(t.max - bm);
+          for (std::size_t c = 0; c < dv; ++c) acc[r * ldacc + c] *= w;
+          t.z *= w;
+          t.m2 *= w;
+          t.mean += t.max - bm;
+        }
+        t.max = bm;
+      }
+      if (t.max == -inf) {  // nothing seen in this row yet: all weights are 0
+        for (std::size_t j = 0; j < B; ++j) sr[j] = T(0);
+        continue;
+      }
+      if (obs) {
+        for (std::size_t j = 0; j < B; ++j) lcopy[r * B + j] = sr[j];
+      }
+      const T zb = ops.exp_shift(B, sr, t.max);
+      if (obs && zb > T(0)) {
+        T mb = 0;
+        for (std::size_t j = 0; j < lim; ++j)
+          if (sr[j] > T(0)) mb += sr[j] * (lcopy[r * B + j] - t.max);
+        mb /= zb;
+        T m2b = 0;
+        for (std::size_t j = 0; j < lim; ++j) {
+          if (!(sr[j] > T(0))) continue;
+          const T dev = lcopy[r * B + j] - t.max - mb;
+          m2b += sr[j] * dev * dev;
+        }
+        if (t.z > T(0)) {
+          const T total = t.z + zb;
+          const T delta = mb - t.mean;
+          t.mean += delta * (zb / total);
+          t.m2 += m2b + delta * delta * (t.z * zb / total);
+        } else {
+          t.mean = mb;
+          t.m2 = m2b;
+        }
+      }
+      t.z += zb;
+    }
+    ops.accumulate(nq, nb, dv, s, B, v + j0 * ldv, ldv, acc, ldacc);
+  }
+  for (std::size_t r = 0; r < nq; ++r)
+    if (st[r].max == -inf) return Status::all_masked;
+  for (std::size_t r = 0; r < nq; ++r) {
+    const RowState<T>& t = st[r];
+    // z >= 1: the maximal logit contributes e^0.
+    for (std::size_t c = 0; c < dv; ++c) acc[r * ldacc + c] /= t.z;
+    if (obs) {
+      const T log_z = std::log(t.z);
+      obs[r].log_partition = t.max + log_z;
+      obs[r].entropy = log_z - t.mean;
+      obs[r].free_energy = -(t.max + log_z) / beta;
+      obs[r].mean_energy = -(t.max + t.mean) / beta;
+      obs[r].specific_heat = t.m2 / t.z;
+    }
+  }
+  return Status::ok;
+}
+
+template <typename T>
+inline Status check_attention_args(T beta, std::size_t d, std::size_t dv) noexcept {
+  if (!(beta > T(0)) || !attn_finite(beta)) return Status::invalid_argument;
+  if (d > kAttentionMaxDim || dv > kAttentionMaxDim) return Status::capacity_exceeded;
+  return Status::ok;
+}
+
+template <typename T, class Ops>
+Status attention_decode(const Ops& ops, std::size_t n, std::size_t d, std::size_t dv, T beta, const T* q,
+                        const T* k, std::size_t ldk, const T* v, std::size_t ldv, const T* mask, T* out,
+                        AttentionObservables<T>* obs) noexcept {
+  if (n == 0) return Status::empty;
+  Status s = check_attention_args(beta, d, dv);
+  if (s != Status::ok) return s;
+  if (!all_finite(d, q)) return Status::non_finite_input;
+  // The accumulator is scratch: out stays untouched until every key has been checked.
+  alignas(64) T acc[kAttentionMaxDim];
+  AttentionObservables<T> o;
+  const std::size_t end = n;
+  s = attend_tile(ops, 1, d, dv, beta, q, 0, k, ldk, v, ldv, mask, 0, &end, acc, 0, obs ? &o : nullptr);
+  if (s != Status::ok) return s;
+  for (std::size_t c = 0; c < dv; ++c) out[c] = acc[c];
+  if (obs) *obs = o;
+  return Status::ok;
+}
+
+template <typename T, class Ops>
+Status attention_prefill(const Ops& ops, std::size_t m, std::size_t n, std::size_t d, std::size_t dv, T beta,
+                         const T* q, std::size_t ldq, const T* k, std::size_t ldk, const T* v, std::size_t ldv,
+                         const T* mask, std::size_t ldmask, bool causal, T* out, std::size_t ldo,
+                         AttentionObservables<T>* obs) noexcept {
+  if (m == 0 || n == 0) return Status::empty;
+  Status s = check_attention_args(beta, d, dv);
+  if (s != Status::ok) return s;
+  if (causal && m > n) return Status::invalid_argument;
+  // Validate everything first (O((m + n) d + m n), small beside the O(m n (d + dv)) work):
+  // then the tiles, which write straight into out, cannot fail.
+  constexpr T limit = std::numeric_limits<T>::max() / 4;
+  T q1 = 0, kmax = 0;
+  for (std::size_t i = 0; i < m; ++i) {
+    T norm1 = 0;
+    for (std::size_t l = 0; l < d; ++l) {
+      const T x = q[i * ldq + l];
+      if (!attn_finite(x)) return Status::non_finite_input;
+      norm1 += std::fabs(x);
+    }
+    q1 = norm1 > q1 ? norm1 : q1;
+  }
+  for (std::size_t j = 0; j < n; ++j)
+    for (std::size_t l = 0; l < d; ++l) {
+      const T x = k[j * ldk + l];
+      if (!attn_finite(x)) return Status::non_finite_input;
+      kmax = std::fabs(x) > kmax ? std::fabs(x) : kmax;
+    }
+  // |fl(q.k)| <= (1 + gamma_d) |q|_1 max|k| < 2 |q|_1 max|k|: no logit can overflow.
+  if (!(beta * q1 * kmax <= limit)) return Status::non_finite_input;
+  const std::size_t offset = n - (causal ? m : 0);
+  if (mask) {
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::size_t end = causal ? offset + i + 1 : n;
+      bool any = false;
+      for (std::size_t j = 0; j < end; ++j) {
+        const T b = mask[i * ldmask + j];
+        if (b == -std::numeric_limits<T>::infinity()) continue;
+        if (!(std::fabs(b) <= limit)) return Status::non_finite_input;
+        any = true;
+      }
+      if (!any) return Status::all_masked;
+    }
+  }
+  for (std::size_t i0 = 0; i0 < m; i0 += kAttentionRows) {
+    const std::size_t nq = m - i0 < kAttentionRows ? m - i0 : kAttentionRows;
+    std::size_t ends[kAttentionRows];
+    for (std::size_t r = 0; r < nq; ++r) ends[r] = causal ? offset + i0 + r + 1 : n;
+    s = attend_tile(ops, nq, d, dv, beta, q + i0 * ldq, ldq, k, ldk, v, ldv, mask ? mask + i0 * ldmask : nullptr,
+                    ldmask, ends, out + i0 * ldo, ldo, obs ? obs + i0 : nullptr);
+    if (s != Status::ok) return s;  // unreachable after the validation above
+  }
+  return Status::ok;
+}
+
+template <typename T, class Ops>
+Status linear_attention_update(const Ops& ops, std::size_t d, std::size_t dv, FeatureMap phi, const T* k,
+                               const T* v, T* s, std::size_t lds, T* z) noexcept {
+  if (!valid_feature(phi)) return Status::invalid_argument;
+  if (d > kAttentionMaxDim || dv > kAttentionMaxDim) return Status::capacity_exceeded;
+  if (!all_finite(d, k) || !all_finite(dv, v)) return Status::non_finite_input;
+  alignas(64) T f[kAttentionMaxDim];
+  ops.feature(d, k, f, phi);
+  for (std::size_t i = 0; i < d; ++i) {
+    ops.axpy(dv, f[i], v, s + i * lds);
+    z[i] += f[i];
+  }
+  return Status::ok;
+}
+
+template <typename T, class Ops>
+Status linear_attention_query(const Ops& ops, std::size_t d, std::size_t dv, FeatureMap phi, const T* q,
+                              const T* s, std::size_t lds, const T* z, bool normalize, T* out) noexcept {
+  if (!valid_feature(phi)) return Status::invalid_argument;
+  if (d > kAttentionMaxDim || dv > kAttentionMaxDim) return Status::capacity_exceeded;
+  if (!all_finite(d, q)) return Status::non_finite_input;
+  alignas(64) T f[kAttentionMaxDim];
+  ops.feature(d, q, f, phi);
+  T den = 1;
+  if (normalize) {
+    den = ops.dot(d, f, z);
+    if (!attn_finite(den)) return Status::non_finite_input;
+    if (den == T(0)) return Status::invalid_argument;
+  }
+  ops.gemv_t(d, dv, s, lds, f, out);
+  if (normalize)
+    for (std::size_t c = 0; c < dv; ++c) out[c] /= den;
+  return Status::ok;
+}
+
+template <typename T, class Ops>
+Status linear_attention(const Ops& ops, std::size_t m, std::size_t n, std::size_t d, std::size_t dv,
+                        FeatureMap phi, bool causal, bool normalize, const T* q, std::size_t ldq, const T* k,
+                        std::size_t ldk, const T* v, std::size_t ldv, T* out, std::size_t ldo) noexcept {
+  if (m == 0 || n == 0) return Status::empty;
+  if (!valid_feature(phi) || (causal && m > n)) return Status::invalid_argument;
+  if (d > kAttentionMaxDim || dv > kAttentionMaxDim) return Status::capacity_exceeded;
+  for (std::size_t i = 0; i < m; ++i)
+    if (!all_finite(d, q + i * ldq)) return Status::non_finite_input;
+  for (std::size_t j = 0; j < n; ++j)
+    if (!all_finite(d, k + j * ldk) || !all_finite(dv, v + j * ldv)) return Status::non_finite_input;
+  const std::size_t offset = n - (causal ? m : 0);
+  constexpr std::size_t B = kAttentionBlock;
+  // phi(K) for one block of keys: B x d at most 2048 entries, so the block shrinks for large d.
+  constexpr std::size_t kPhiK = 2048;
+  const std::size_t kb = d == 0 ? B : (kPhiK / d < B ? (kPhiK / d > 0 ? kPhiK / d : 1) : B);
+  alignas(64) T fq[kAttentionRows * kAttentionMaxDim];
+  alignas(64) T fk[kPhiK];
+  alignas(64) T a[kAttentionRows * B];
+  if (normalize) {
+    // The normalisers in state form (running z), so a zero is refused before any write.
+    alignas(64) T zrun[kAttentionMaxDim];
+    for (std::size_t l = 0; l < d; ++l) zrun[l] = T(0);
+    std::size_t seen = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::size_t end = causal ? offset + i + 1 : n;
+      for (; seen < end; ++seen) {
+        ops.feature(d, k + seen * ldk, fk, phi);
+        for (std::size_t l = 0; l < d; ++l) zrun[l] += fk[l];
+      }
+      ops.feature(d, q + i * ldq, fq, phi);
+      const T den = ops.dot(d, fq, zrun);
+      if (!attn_finite(den)) return Status::non_finite_input;
+      if (den == T(0)) return Status::invalid_argument;
+    }
+  }
+  for (std::size_t i0 = 0; i0 < m; i0 += kAttentionRows) {
+    const std::size_t nq = m - i0 < kAttentionRows ? m - i0 : kAttentionRows;
+    std::size_t end = 0, ends[kAttentionRows];
+    T den[kAttentionRows];
+    for (std::size_t r = 0; r < nq; ++r) {
+      ends[r] = causal ? offset + i0 + r + 1 : n;
+      end = ends[r] > end ? ends[r] : end;
+      ops.feature(d, q + (i0 + r) * ldq, fq + r * kAttentionMaxDim, phi);
+      for (std::size_t c = 0; c < dv; ++c) out[(i0 + r) * ldo + c] = T(0);
+      den[r] = T(0);
+    }
+    for (std::size_t j0 = 0; j0 < end; j0 += kb) {
+      const std::size_t nb = end - j0 < kb ? end - j0 : kb;
+      const T* kp = k + j0 * ldk;
+      std::size_t ldkp = ldk;
+      if (phi != FeatureMap::identity) {
+        for (std::size_t j = 0; j < nb; ++j) ops.feature(d, k + (j0 + j) * ldk, fk + j * d, phi);
+        kp = fk;
+        ldkp = d;
+      }
+      ops.scores(nq, nb, d, fq, kAttentionMaxDim, kp, ldkp, T(1), a, B);
+      for (std::size_t r = 0; r < nq; ++r) {
+        const std::size_t lim = ends[r] > j0 ? (ends[r] - j0 < nb ? ends[r] - j0 : nb) : 0;
+        for (std::size_t j = lim; j < nb; ++j) a[r * B + j] = T(0);  // causally masked
+        for (std::size_t j = 0; j < lim; ++j) den[r] += a[r * B + j];
+      }
+      ops.accumulate(nq, nb, dv, a, B, v + j0 * ldv, ldv, out + i0 * ldo, ldo);
+    }
+    if (normalize)
+      for (std::size_t r = 0; r < nq; ++r)
+        for (std::size_t c = 0; c < dv; ++c) out[(i0 + r) * ldo + c] /= den[r];
+  }
+  return Status::ok;
+}
+
+}  // namespace olsf::detail
+
+// Defines the public attention kernels of attention_api.inc in a backend namespace from an
+// ops object `attention_ops<T>()` visible there.
+#define OLSF_DEFINE_ATTENTION_KERNELS(T)                                                                          \
+  Status attention_decode(std::size_t n, std::size_t d, std::size_t dv, T beta, const T* q, const T* k,           \
+                          std::size_t ldk, const T* v, std::size_t ldv, const T* mask, T* out,                    \
+                          AttentionObservables<T>* obs) noexcept {                                                \
+    return ::olsf::detail::attention_decode(attention_ops<T>(), n, d, dv, beta, q, k, ldk, v, ldv, mask, out,     \
+                                            obs);                                                                 \
+  }                                                                                                               \
+  Status attention_prefill(std::size_t m, std::size_t n, std::size_t d, std::size_t dv, T beta, const T* q,       \
+                           std::size_t ldq, const T* k, std::size_t ldk, const T* v, std::size_t ldv, const T* mask, \
+                           std::size_t ldmask, bool causal, T* out, std::size_t ldo,                              \
+                           AttentionObservables<T>* obs) noexcept {                                               \
+    return ::olsf::detail::attention_prefill(attention_ops<T>(), m, n, d, dv, beta, q, ldq, k, ldk, v, ldv, mask, \
+                                             ldmask, causal, out, ldo, obs);                                      \
+  }                                                                                                               \
+  Status linear_attention_update(std::size_t d, std::size_t dv, FeatureMap phi, const T* k, const T* v, T* s,     \
+                                 std::size_t lds, T* z) noexcept {                                                \
+    return ::olsf::detail::linear_attention_update(attention_ops<T>(), d, dv, phi, k, v, s, lds, z);              \
+  }                                                                                                               \
+  Status linear_attention_query(std::size_t d, std::size_t dv, FeatureMap phi, const T* q, const T* s,            \
+                                std::size_t lds, const T* z, bool normalize, T* out) noexcept {                   \
+    return ::olsf::detail::linear_attention_query(attention_ops<T>(), d, dv, phi, q, s, lds, z, normalize, out);  \
+  }                                                                                                               \
+  Status linear_attention(std::size_t m, std::size_t n, std::size_t d, std::size_t dv, FeatureMap phi,            \
+                          bool causal, bool normalize, const T* q, std::size_t ldq, const T* k, std::size_t ldk,  \
+                          const T* v, std::size_t ldv, T* out, std::size_t ldo) noexcept {                        \
+    return ::olsf::detail::linear_attention(attention_ops<T>(), m, n, d, dv, phi, causal, normalize, q, ldq, k,   \
+                                            ldk, v, ldv, out, ldo);                                               \
+  }
