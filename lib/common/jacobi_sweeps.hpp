@@ -134,7 +134,47 @@ std::size_t svd_cyclic_sweep(Ops& ops, std::size_t n, std::size_t m, T* xt, std:
   return rotations;
 }
 
+// For the SIMD backends: the vector sweeps when rows are padded to whole vectors (and
+// there is more than one lane), the scalar reference otherwise.
+inline bool rows_padded(std::size_t n, std::size_t stride, std::size_t lanes) noexcept {
+  return lanes > 1 && stride >= (n + lanes - 1) / lanes * lanes;
+}
+
+template <class Ops, typename T>
+std::size_t simd_parallel_sweep(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
+                                T abs_tol) noexcept {
+  Ops ops;
+  if (!rows_padded(n, lda, ops.lanes()) || !rows_padded(n, ldv, ops.lanes()))
+    return scalar::jacobi_sweep_parallel(n, a, lda, vt, ldv, rel_tol, abs_tol);
+  return jacobi_parallel_sweep(ops, n, a, lda, vt, ldv, rel_tol, abs_tol);
+}
+
+template <class Ops, typename T>
+std::size_t simd_svd_sweep(std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt, std::size_t ldv,
+                           T rel_tol, T abs_tol) noexcept {
+  Ops ops;
+  if (!rows_padded(m, ldx, ops.lanes()) || !rows_padded(n, ldv, ops.lanes()))
+    return scalar::svd_sweep(n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);
+  return svd_cyclic_sweep(ops, n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);
+}
+
 }  // namespace olsf::detail
+
+// Defines the public Jacobi kernels of a SIMD backend from its Ops template; the cyclic
+// ordering (one rotation at a time) is the scalar reference's.
+#define OLSF_DEFINE_SIMD_JACOBI_KERNELS(T, OpsTemplate)                                                     \
+  std::size_t jacobi_sweep_parallel(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol, \
+                                    T abs_tol) noexcept {                                                   \
+    return ::olsf::detail::simd_parallel_sweep<OpsTemplate<T>>(n, a, lda, vt, ldv, rel_tol, abs_tol);       \
+  }                                                                                                         \
+  std::size_t jacobi_sweep_cyclic(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,   \
+                                  T abs_tol) noexcept {                                                     \
+    return ::olsf::scalar::jacobi_sweep_cyclic(n, a, lda, vt, ldv, rel_tol, abs_tol);                       \
+  }                                                                                                         \
+  std::size_t svd_sweep(std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt, std::size_t ldv,        \
+                        T rel_tol, T abs_tol) noexcept {                                                    \
+    return ::olsf::detail::simd_svd_sweep<OpsTemplate<T>>(n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);        \
+  }
 
 // Defines the public Jacobi kernels of detail/jacobi_api.inc in a backend namespace from
 // `parallel_sweep_impl`, `cyclic_sweep_impl` and `svd_sweep_impl` visible there.

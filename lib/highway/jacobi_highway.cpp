@@ -120,45 +120,13 @@ struct HighwayOps {
   }
 };
 
-// Rows must be padded to whole vectors; otherwise (or with one lane) use the reference.
-inline bool padded(std::size_t n, std::size_t stride, std::size_t lanes) noexcept {
-  return lanes > 1 && stride >= (n + lanes - 1) / lanes * lanes;
-}
-
-template <typename T>
-std::size_t parallel_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
-                                T abs_tol) noexcept {
-  HighwayOps<T> ops;
-  if (!padded(n, lda, ops.lanes()) || !padded(n, ldv, ops.lanes()))
-    return scalar::jacobi_sweep_parallel(n, a, lda, vt, ldv, rel_tol, abs_tol);
-  return detail::jacobi_parallel_sweep(ops, n, a, lda, vt, ldv, rel_tol, abs_tol);
-}
-
-template <typename T>
-std::size_t svd_sweep_impl(std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt, std::size_t ldv,
-                           T rel_tol, T abs_tol) noexcept {
-  HighwayOps<T> ops;
-  if (!padded(m, ldx, ops.lanes()) || !padded(n, ldv, ops.lanes()))
-    return scalar::svd_sweep(n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);
-  return detail::svd_cyclic_sweep(ops, n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);
-}
-
-template <typename T>
-std::size_t cyclic_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
-                              T abs_tol) noexcept {
-  return scalar::jacobi_sweep_cyclic(n, a, lda, vt, ldv, rel_tol, abs_tol);
-}
-
 }  // namespace HWY_NAMESPACE
 }  // namespace olsf::highway
 HWY_AFTER_NAMESPACE();
 
 namespace olsf::highway {
-using HWY_NAMESPACE::cyclic_sweep_impl;
-using HWY_NAMESPACE::parallel_sweep_impl;
-using HWY_NAMESPACE::svd_sweep_impl;
 
-OLSF_DEFINE_JACOBI_KERNELS(float)
-OLSF_DEFINE_JACOBI_KERNELS(double)
+OLSF_DEFINE_SIMD_JACOBI_KERNELS(float, HWY_NAMESPACE::HighwayOps)
+OLSF_DEFINE_SIMD_JACOBI_KERNELS(double, HWY_NAMESPACE::HighwayOps)
 
 }  // namespace olsf::highway
