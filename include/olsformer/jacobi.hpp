@@ -176,14 +176,18 @@ class SymmetricEigen {
     // Commit: eigenvalues unscaled, sorted ascending with their vectors.
     std::size_t order[N];
     for (std::size_t k = 0; k < n; ++k) order[k] = k;
-    for (std::size_t k = 1; k < n; ++k) {  // insertion sort: n <= 64, mostly sorted
-      const std::size_t key = order[k];
-      std::size_t j = k;
-      while (j > 0 && work_a_(order[j - 1], order[j - 1]) > work_a_(key, key)) {
-        order[j] = order[j - 1];
-        --j;
+    // Insertion sort (n <= 64, mostly sorted). `if constexpr`: with N == 1 there is
+    // nothing to sort, and GCC's -Warray-bounds would flag the dead loop.
+    if constexpr (N > 1) {
+      for (std::size_t k = 1; k < n; ++k) {
+        const std::size_t key = order[k];
+        std::size_t j = k;
+        while (j > 0 && work_a_(order[j - 1], order[j - 1]) > work_a_(key, key)) {
+          order[j] = order[j - 1];
+          --j;
+        }
+        order[j] = key;
       }
-      order[j] = key;
     }
     for (std::size_t k = 0; k < n; ++k) {
       values_[k] = std::ldexp(work_a_(order[k], order[k]), scale_exponent_);
@@ -253,14 +257,16 @@ class JacobiSvd {
       norms[j] = std::sqrt(Backend::dot(m, work_xt_.row(j), 1, work_xt_.row(j), 1));
       order[j] = j;
     }
-    for (std::size_t k = 1; k < n; ++k) {  // descending
-      const std::size_t key = order[k];
-      std::size_t j = k;
-      while (j > 0 && norms[order[j - 1]] < norms[key]) {
-        order[j] = order[j - 1];
-        --j;
+    if constexpr (N > 1) {  // insertion sort, descending (see SymmetricEigen)
+      for (std::size_t k = 1; k < n; ++k) {
+        const std::size_t key = order[k];
+        std::size_t j = k;
+        while (j > 0 && norms[order[j - 1]] < norms[key]) {
+          order[j] = order[j - 1];
+          --j;
+        }
+        order[j] = key;
       }
-      order[j] = key;
     }
     for (std::size_t k = 0; k < n; ++k) {
       const std::size_t src = order[k];

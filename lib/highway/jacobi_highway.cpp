@@ -120,13 +120,127 @@ struct HighwayOps {
   }
 };
 
+// The whole sweep for n <= lanes, where every row is one vector: the rotation
+// parameters, the pair bookkeeping and the 2x2 blocks are lane masks instead of scalar
+// loops (same arithmetic as jacobi_parallel_sweep and jacobi_round_rotations, with the
+// compensated diagonal). This is the n = 8 float / n = 4 double case on AVX2.
+template <typename T>
+std::size_t sweep_one_vector(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
+                             T abs_tol) noexcept {
+  using D = hn::ScalableTag<T>;
+  const D d;
+  const hn::RebindToSigned<D> di;
+  using TI = hn::TFromD<decltype(di)>;
+  const std::size_t L = hn::Lanes(d);
+  const auto iota = hn::Iota(di, 0);
+  const auto vn = hn::Set(di, static_cast<TI>(n));
+  const auto one = hn::Set(d, T(1)), half = hn::Set(d, T(0.5)), big = hn::Set(d, T(1e15));
+  const auto vrel = hn::Set(d, rel_tol), vabs = hn::Set(d, abs_tol);
+  HWY_ALIGN T buf[HWY_MAX_BYTES / sizeof(T)];
+  for (std::size_t j = 0; j < L; ++j) buf[j] = j < n ? a[j * lda + j] : T(0);
+  auto dv = hn::Load(d, buf);
+  auto dlo = hn::Zero(d);
+  std::size_t n2 = 1;
+  while (n2 < n) n2 <<= 1;
+  std::size_t rotations = 0;
+  for (std::size_t m = 1; m < n2; ++m) {
+    const auto partner = hn::Xor(iota, hn::Set(di, static_cast<TI>(m)));
+    const auto idx = hn::IndicesFromVec(d, partner);
+    const auto paired = hn::RebindMask(d, hn::And(hn::Lt(partner, vn), hn::Lt(iota, vn)));
+    const auto first = hn::RebindMask(d, hn::Gt(partner, iota));
+    // o[j] = a[j][j xor m], then the upper-triangle entry in both members' lanes.
+    auto o = hn::Zero(d);
+    for (std::size_t j = 0; j < n; ++j) {
+      const auto lane = hn::RebindMask(d, hn::Eq(iota, hn::Set(di, static_cast<TI>(j))));
+      o = hn::IfThenElse(lane, hn::TableLookupLanes(hn::LoadU(d, a + j * lda), idx), o);
+    }
+    o = hn::IfThenElseZero(paired, hn::IfThenElse(first, o, hn::TableLookupLanes(o, idx)));
+    const auto dq = hn::TableLookupLanes(dv, idx);
+    const auto mag = hn::Abs(o);
+    const auto need = hn::And(hn::Gt(mag, vabs), hn::Gt(mag, hn::Mul(vrel, hn::Sqrt(hn::Abs(hn::Mul(dv, dq))))));
+    const std::size_t active = hn::CountTrue(d, need);
+    if (active == 0) continue;
+    rotations += active / 2;
+    const auto app = hn::IfThenElse(first, dv, dq), aqq = hn::IfThenElse(first, dq, dv);
+    const auto theta = hn::Div(hn::Sub(aqq, app), hn::Add(o, o));
+    const auto at = hn::Abs(theta);
+    const auto tmag = hn::IfThenElse(hn::Gt(at, big), hn::Div(half, at),
+                                     hn::Div(one, hn::Add(at, hn::Sqrt(hn::MulAdd(theta, theta, one)))));
+    const auto t = hn::IfThenElseZero(need, hn::CopySign(tmag, theta));
+    const auto c = hn::IfThenElse(need, hn::Div(one, hn::Sqrt(hn::MulAdd(t, t, one))), one);
+    const auto st = hn::IfThenElse(first, t, hn::Neg(t));  // the member's signed t
+    const auto cv = c, sv = hn::Neg(hn::Mul(st, c));
+    // d -= st o, compensated (TwoSum and the FMA product error, as the generic driver).
+    const auto p = hn::Mul(st, o);
+    const auto p_err = hn::MulSub(st, o, p);
+    const auto sum = hn::Sub(dv, p);
+    const auto bp = hn::Sub(sum, dv);
+    const auto sum_err = hn::Add(hn::Sub(dv, hn::Sub(sum, bp)), hn::Sub(hn::Neg(p), bp));
+    dv = sum;
+    dlo = hn::Add(dlo, hn::Sub(sum_err, p_err));
+    HWY_ALIGN T cs[2][HWY_MAX_BYTES / sizeof(T)];
+    hn::Store(cv, d, cs[0]);
+    hn::Store(sv, d, cs[1]);
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::size_t q = j ^ m;
+      if (q < j) continue;
+      if (q >= n) {  // no partner: the column update only
+        const auto r = hn::LoadU(d, a + j * lda);
+        hn::StoreU(hn::MulAdd(cv, r, hn::Mul(sv, hn::TableLookupLanes(r, idx))), d, a + j * lda);
+        continue;
+      }
+      const auto cj = hn::Set(d, cs[0][j]), sj = hn::Set(d, cs[1][j]);
+      const auto cq = hn::Set(d, cs[0][q]), sq = hn::Set(d, cs[1][q]);
+      const auto rj = hn::LoadU(d, a + j * lda), rq = hn::LoadU(d, a + q * lda);
+      const auto uj = hn::MulAdd(cj, rj, hn::Mul(sj, rq)), uq = hn::MulAdd(cq, rq, hn::Mul(sq, rj));
+      auto wj = hn::MulAdd(cv, uj, hn::Mul(sv, hn::TableLookupLanes(uj, idx)));
+      auto wq = hn::MulAdd(cv, uq, hn::Mul(sv, hn::TableLookupLanes(uq, idx)));
+      if (cs[1][j] != T(0)) {  // rotated: its 2x2 block is diagonal, exactly
+        wj = hn::IfThenZeroElse(hn::RebindMask(d, hn::Eq(iota, hn::Set(di, static_cast<TI>(q)))), wj);
+        wq = hn::IfThenZeroElse(hn::RebindMask(d, hn::Eq(iota, hn::Set(di, static_cast<TI>(j)))), wq);
+        const auto vj = hn::LoadU(d, vt + j * ldv), vq = hn::LoadU(d, vt + q * ldv);
+        hn::StoreU(hn::MulAdd(cj, vj, hn::Mul(sj, vq)), d, vt + j * ldv);
+        hn::StoreU(hn::MulAdd(cq, vq, hn::Mul(sq, vj)), d, vt + q * ldv);
+      }
+      hn::StoreU(wj, d, a + j * lda);
+      hn::StoreU(wq, d, a + q * lda);
+    }
+  }
+  hn::Store(hn::Add(dv, dlo), d, buf);
+  for (std::size_t j = 0; j < n; ++j) a[j * lda + j] = buf[j];
+  return rotations;
+}
+
+template <typename T>
+std::size_t parallel_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
+                                T abs_tol) noexcept {
+  const std::size_t L = hn::Lanes(hn::ScalableTag<T>());
+  if (L > 1 && n >= 2 && n <= L && lda >= L && ldv >= L) return sweep_one_vector(n, a, lda, vt, ldv, rel_tol, abs_tol);
+  return detail::simd_parallel_sweep<HighwayOps<T>>(n, a, lda, vt, ldv, rel_tol, abs_tol);
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace olsf::highway
 HWY_AFTER_NAMESPACE();
 
 namespace olsf::highway {
 
-OLSF_DEFINE_SIMD_JACOBI_KERNELS(float, HWY_NAMESPACE::HighwayOps)
-OLSF_DEFINE_SIMD_JACOBI_KERNELS(double, HWY_NAMESPACE::HighwayOps)
+#define OLSF_HIGHWAY_JACOBI(T)                                                                              \
+  std::size_t jacobi_sweep_parallel(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol, \
+                                    T abs_tol) noexcept {                                                   \
+    return HWY_NAMESPACE::parallel_sweep_impl(n, a, lda, vt, ldv, rel_tol, abs_tol);                        \
+  }                                                                                                         \
+  std::size_t jacobi_sweep_cyclic(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,   \
+                                  T abs_tol) noexcept {                                                     \
+    return scalar::jacobi_sweep_cyclic(n, a, lda, vt, ldv, rel_tol, abs_tol);                               \
+  }                                                                                                         \
+  std::size_t svd_sweep(std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt, std::size_t ldv,        \
+                        T rel_tol, T abs_tol) noexcept {                                                    \
+    return detail::simd_svd_sweep<HWY_NAMESPACE::HighwayOps<T>>(n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);  \
+  }
+
+OLSF_HIGHWAY_JACOBI(float)
+OLSF_HIGHWAY_JACOBI(double)
+#undef OLSF_HIGHWAY_JACOBI
 
 }  // namespace olsf::highway
