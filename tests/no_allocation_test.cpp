@@ -193,6 +193,59 @@ TEST(NoAllocation, JacobiOfEveryBackend) {
   EXPECT_EQ(count, 0);
 }
 
+template <typename T, class B>
+void run_ols() {
+  static olsf::OlsTransformer<T, 4, 2, 16, B> model;  // static: ~10 KB
+  static olsf::OlsTransformer<T, 4, 2, 16, B> other;
+  olsf::OlsOptions<T> opt;
+  opt.solver = olsf::OlsSolver::accurate;
+  (void)model.set_options(opt);
+  for (int i = 0; i < 12; ++i) {
+    const T x[4] = {T(i % 5), T(1) / T(i + 1), T(i * i % 7), T(2)};
+    const T y[2] = {x[0] - x[2], T(3) * x[1]};
+    (void)model.observe(x, y);
+    (void)other.observe(x, y);
+  }
+  T y[2], scores[16];
+  const T q[4] = {1, 2, 3, 4};
+  (void)model.refit();
+  (void)model.predict(q, y);
+  (void)model.attend(q, y, scores);
+  (void)model.layer();
+  opt.solver = olsf::OlsSolver::covariance;
+  (void)model.set_options(opt);
+  (void)model.refit();
+  (void)model.refit();  // warm start
+  olsf::CovarianceAccumulator<T, 4, 2, B> a, b;
+  (void)a.add(q, y);
+  (void)b.add(q, y);
+  (void)a.merge(b);
+  (void)model.merge(other);
+  const T nan_x[4] = {std::numeric_limits<T>::quiet_NaN(), 0, 0, 0};
+  (void)model.observe(nan_x, y);
+  model.reset();
+  (void)model.refit();
+}
+
+TEST(NoAllocation, OlsTransformerOfEveryBackend) {
+  long count = 0;
+  {
+    AllocationWindow w;
+    run_ols<float, olsf::ScalarBackend>();
+    run_ols<double, olsf::ScalarBackend>();
+#if defined(OLSF_HAVE_HIGHWAY)
+    run_ols<float, olsf::HighwayBackend>();
+    run_ols<double, olsf::HighwayBackend>();
+#endif
+#if defined(OLSF_HAVE_XSIMD)
+    run_ols<float, olsf::XsimdBackend>();
+    run_ols<double, olsf::XsimdBackend>();
+#endif
+    count = w.count();
+  }
+  EXPECT_EQ(count, 0);
+}
+
 TEST(NoAllocation, MatricesAndStatus) {
   long count = 0;
   {

@@ -6,12 +6,14 @@
 //   void scores(nq, nk, d, const T* q, ldq, const T* k, ldk, T scale, T* s, lds) const;
 //   // s[j] = e^(s[j] - m) for j < count (a multiple of kPad; s[j] <= m or -inf); returns the sum
 //   T exp_shift(count, T* s, T m) const;
+//   // m = max_{j < n} l[j] (-inf for n == 0); false if some l[j] is not finite
+//   bool logit_max(n, const T* l, T& m) const;
+//   // s_i += f_i v for i < rows (s_i: row i of S, stride lds; f, v contiguous)
+//   void rank1(rows, cols, const T* f, const T* v, T* s, lds) const;
 //   // acc_r += sum_{j < nk} p[r * ldp + j] v_j for r < nq (acc_r, v_j: dv entries)
 //   void accumulate(nq, nk, dv, const T* p, ldp, const T* v, ldv, T* acc, ldacc) const;
 //   void feature(n, const T* x, T* y, FeatureMap phi) const;  // y = phi(x), phi valid
 //   T dot(n, const T* x, const T* y) const;                    // contiguous
-//   void axpy(n, T a, const T* x, T* y) const;                 // y += a x, contiguous
-//   void gemv_t(rows, cols, const T* a, lda, const T* x, T* y) const;  // y = A^T x
 #pragma once
 #include <cmath>
 #include <cstddef>
@@ -36,6 +38,20 @@ template <typename T>
 inline bool all_finite(std::size_t n, const T* x) noexcept {
   bool ok = true;
   for (std::size_t i = 0; i < n; ++i) ok = ok && attn_finite(x[i]);
+  return ok;
+}
+
+// The plain-loop Ops::logit_max: m = max of l[0, n) (-inf if n == 0); false if some l_j is
+// not finite (NaN/Inf in q or k_j, or beta q.k_j overflowed).
+template <typename T>
+inline bool logit_max_loop(std::size_t n, const T* l, T& m) noexcept {
+  bool ok = true;
+  T bm = -std::numeric_limits<T>::infinity();
+  for (std::size_t j = 0; j < n; ++j) {
+    ok = ok && attn_finite(l[j]);
+    bm = l[j] > bm ? l[j] : bm;
+  }
+  m = bm;
   return ok;
 }
 
@@ -85,17 +101,20 @@ Status attend_tile(const Ops& ops, std::size_t nq, std::size_t d, std::size_t dv
       const T* br = mask ? mask + r * ldmask + j0 : nullptr;
       T bm = -inf;
       bool bad = false;
-      for (std::size_t j = 0; j < lim; ++j) {
-        T l = sr[j];
-        bad = bad || !attn_finite(l);  // NaN/Inf in q or k_j, or beta q.k_j overflowed
-        if (br) {
+      if (br) {
+        for (std::size_t j = 0; j < lim; ++j) {
+          T l = sr[j];
+          bad = bad || !attn_finite(l);  // NaN/Inf in q or k_j, or beta q.k_j overflowed
           const T b = br[j];
           l += b;
           // NaN or +inf in the mask, or a finite sum that overflowed.
           bad = bad || !(b < inf) || l == inf || (l == -inf && b != -inf);
+          sr[j] = l;
+          bm = l > bm ? l : bm;
         }
-        sr[j] = l;
-        bm = l > bm ? l : bm;
+      } else {
+        // No mask: the logits are the scores; the backend checks them and takes the max.
+        bad = !ops.logit_max(lim, sr, bm);
       }
       if (bad) return Status::non_finite_input;
       for (std::size_t j = lim; j < B; ++j) sr[j] = -inf;  // beyond the row's keys: weight 0
@@ -251,10 +270,8 @@ Status linear_attention_update(const Ops& ops, std::size_t d, std::size_t dv, Fe
   if (!all_finite(d, k) || !all_finite(dv, v)) return Status::non_finite_input;
   alignas(64) T f[kAttentionMaxDim];
   ops.feature(d, k, f, phi);
-  for (std::size_t i = 0; i < d; ++i) {
-    ops.axpy(dv, f[i], v, s + i * lds);
-    z[i] += f[i];
-  }
+  ops.rank1(d, dv, f, v, s, lds);
+  for (std::size_t i = 0; i < d; ++i) z[i] += f[i];
   return Status::ok;
 }
 
@@ -272,7 +289,10 @@ Status linear_attention_query(const Ops& ops, std::size_t d, std::size_t dv, Fea
     if (!attn_finite(den)) return Status::non_finite_input;
     if (den == T(0)) return Status::invalid_argument;
   }
-  ops.gemv_t(d, dv, s, lds, f, out);
+  // out = S^T f = sum_i f_i s_i: the rows of S are weighted like values in decode (no
+  // failure is possible from here on, so out is the accumulator).
+  for (std::size_t c = 0; c < dv; ++c) out[c] = T(0);
+  ops.accumulate(1, d, dv, f, 0, s, lds, out, 0);
   if (normalize)
     for (std::size_t c = 0; c < dv; ++c) out[c] /= den;
   return Status::ok;

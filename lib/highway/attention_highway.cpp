@@ -33,24 +33,51 @@ HWY_INLINE void store_partial(D d, hn::Vec<D> v, T* p, std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) p[k] = buf[k];
 }
 
+// Lane sums of Lanes(d) accumulators at once, as one vector (lane i = sum of the lanes of
+// a[i]): a transposed reduction instead of one SumOfLanes per accumulator. The additions
+// happen in another order than SumOfLanes', which the error bound of a dot product
+// (gamma_d, any order) does not depend on.
+template <class D, typename T = hn::TFromD<D>>
+HWY_INLINE hn::Vec<D> sum_lanes_of(D d, const hn::Vec<D>* a) {
+#if HWY_TARGET == HWY_AVX2
+  (void)d;
+  if constexpr (sizeof(T) == 4) {
+    // h01 = [a0 a0 a1 a1 | ...] pair sums; then quads; then the two 128-bit halves.
+    const __m256 h01 = _mm256_hadd_ps(a[0].raw, a[1].raw), h23 = _mm256_hadd_ps(a[2].raw, a[3].raw);
+    const __m256 h45 = _mm256_hadd_ps(a[4].raw, a[5].raw), h67 = _mm256_hadd_ps(a[6].raw, a[7].raw);
+    const __m256 q0 = _mm256_hadd_ps(h01, h23), q1 = _mm256_hadd_ps(h45, h67);
+    const __m256 lo = _mm256_permute2f128_ps(q0, q1, 0x20), hi = _mm256_permute2f128_ps(q0, q1, 0x31);
+    return hn::Vec<D>{_mm256_add_ps(lo, hi)};
+  } else {
+    const __m256d h01 = _mm256_hadd_pd(a[0].raw, a[1].raw), h23 = _mm256_hadd_pd(a[2].raw, a[3].raw);
+    const __m256d lo = _mm256_permute2f128_pd(h01, h23, 0x20), hi = _mm256_permute2f128_pd(h01, h23, 0x31);
+    return hn::Vec<D>{_mm256_add_pd(lo, hi)};
+  }
+#else
+  HWY_ALIGN T buf[HWY_MAX_BYTES / sizeof(T)];
+  const std::size_t N = hn::Lanes(d);
+  for (std::size_t i = 0; i < N; ++i) buf[i] = hn::GetLane(hn::SumOfLanes(d, a[i]));
+  return hn::Load(d, buf);
+#endif
+}
+
 // R queries x C keys of scores: R*C accumulators along d, each q and k vector loaded once
-// and used C (resp. R) times.
+// and used C (resp. R) times. Reduced Lanes(d) accumulators at a time when R*C allows.
 template <std::size_t R, std::size_t C, typename T>
 HWY_INLINE void score_tile(std::size_t dim, const T* q, std::size_t ldq, const T* k, std::size_t ldk, T scale,
                            T* s, std::size_t lds) {
   const hn::ScalableTag<T> d;
   const std::size_t N = hn::Lanes(d);
   using V = hn::Vec<decltype(d)>;
-  V acc[R][C];
-  for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t c = 0; c < C; ++c) acc[r][c] = hn::Zero(d);
+  V acc[R * C];
+  for (std::size_t r = 0; r < R * C; ++r) acc[r] = hn::Zero(d);
   std::size_t i = 0;
   for (; i + N <= dim; i += N) {
     V kv[C];
     for (std::size_t c = 0; c < C; ++c) kv[c] = hn::LoadU(d, k + c * ldk + i);
     for (std::size_t r = 0; r < R; ++r) {
       const V qv = hn::LoadU(d, q + r * ldq + i);
-      for (std::size_t c = 0; c < C; ++c) acc[r][c] = hn::MulAdd(qv, kv[c], acc[r][c]);
+      for (std::size_t c = 0; c < C; ++c) acc[r * C + c] = hn::MulAdd(qv, kv[c], acc[r * C + c]);
     }
   }
   if (i < dim) {
@@ -58,19 +85,36 @@ HWY_INLINE void score_tile(std::size_t dim, const T* q, std::size_t ldq, const T
     for (std::size_t c = 0; c < C; ++c) kv[c] = load_partial(d, k + c * ldk + i, dim - i);
     for (std::size_t r = 0; r < R; ++r) {
       const V qv = load_partial(d, q + r * ldq + i, dim - i);
-      for (std::size_t c = 0; c < C; ++c) acc[r][c] = hn::MulAdd(qv, kv[c], acc[r][c]);
+      for (std::size_t c = 0; c < C; ++c) acc[r * C + c] = hn::MulAdd(qv, kv[c], acc[r * C + c]);
     }
   }
+  if ((R * C) % N == 0) {
+    const V vs = hn::Set(d, scale);
+    if (R == 1) {
+      for (std::size_t c = 0; c < C; c += N) hn::StoreU(hn::Mul(vs, sum_lanes_of(d, acc + c)), d, s + c);
+      return;
+    }
+    HWY_ALIGN T buf[R * C];
+    for (std::size_t c = 0; c < R * C; c += N) hn::Store(hn::Mul(vs, sum_lanes_of(d, acc + c)), d, buf + c);
+    for (std::size_t r = 0; r < R; ++r)
+      for (std::size_t c = 0; c < C; ++c) s[r * lds + c] = buf[r * C + c];
+    return;
+  }
   for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t c = 0; c < C; ++c) s[r * lds + c] = scale * hn::GetLane(hn::SumOfLanes(d, acc[r][c]));
+    for (std::size_t c = 0; c < C; ++c) s[r * lds + c] = scale * hn::GetLane(hn::SumOfLanes(d, acc[r * C + c]));
 }
 
 template <std::size_t R, typename T>
 HWY_INLINE void score_rows(std::size_t nk, std::size_t dim, const T* q, std::size_t ldq, const T* k,
                            std::size_t ldk, T scale, T* s, std::size_t lds) {
-  constexpr std::size_t C = R == 1 ? 4 : 2;  // 4 or 8 independent FMA chains
+  // One query: as many keys as lanes (8 float / 4 double on AVX2) so that their dot
+  // products are reduced together; several queries: 2 keys (R*C accumulators).
+  constexpr std::size_t L = HWY_LANES(T) >= 4 ? HWY_LANES(T) : 4;
+  constexpr std::size_t C = R == 1 ? (L <= 8 ? L : 8) : 2;
   std::size_t j = 0;
   for (; j + C <= nk; j += C) score_tile<R, C>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
+  if (R == 1 && C > 4)
+    for (; j + 4 <= nk; j += 4) score_tile<R, 4>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
   for (; j < nk; ++j) score_tile<R, 1>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
 }
 
@@ -129,11 +173,15 @@ HWY_INLINE void accumulate_rows(std::size_t nk, std::size_t dv, const T* p, std:
                                 std::size_t ldv, T* acc, std::size_t ldacc) {
   const std::size_t N = hn::Lanes(hn::ScalableTag<T>());
   // About 8 independent accumulators: enough FMA chains in flight to hide the latency.
-  constexpr std::size_t G = R == 1 ? 4 : R == 2 ? 2 : 1;
-  constexpr std::size_t U = R == 1 ? 2 : R == 2 ? 2 : 2;
+  // Several queries: 2 vectors of each row per pass, so every broadcast of p_rj feeds two
+  // FMAs (loads per FMA, not FMA latency, bound this loop).
+  constexpr std::size_t G = R == 1 ? 4 : 2;
+  constexpr std::size_t U = R <= 2 ? 2 : 1;
   std::size_t c = 0;
   for (; c + G * N <= dv; c += G * N) accumulate_group<R, G, U>(nk, c, G * N, p, ldp, v, ldv, acc, ldacc);
-  for (; c + N <= dv; c += N) accumulate_group<R, 1, 4>(nk, c, N, p, ldp, v, ldv, acc, ldacc);
+  if (R == 1)
+    for (; c + 2 * N <= dv; c += 2 * N) accumulate_group<R, 2, 4>(nk, c, 2 * N, p, ldp, v, ldv, acc, ldacc);
+  for (; c + N <= dv; c += N) accumulate_group<R, 1, (R <= 2 ? 4 : 2)>(nk, c, N, p, ldp, v, ldv, acc, ldacc);
   if (c < dv) accumulate_group<R, 1, 2>(nk, c, dv - c, p, ldp, v, ldv, acc, ldacc);
 }
 
@@ -201,9 +249,56 @@ struct HighwayAttentionOps {
   }
 
   T dot(std::size_t n, const T* x, const T* y) const noexcept { return ::olsf::highway::dot(n, x, 1, y, 1); }
-  void axpy(std::size_t n, T a, const T* x, T* y) const noexcept { ::olsf::highway::axpy(n, a, x, 1, y, 1); }
-  void gemv_t(std::size_t rows, std::size_t cols, const T* a, std::size_t lda, const T* x, T* y) const noexcept {
-    ::olsf::highway::gemv_t(rows, cols, T(1), a, lda, x, 1, T(0), y, 1);
+
+  // Max and finiteness in one vector pass: l - l is 0 for finite l and NaN otherwise, so
+  // the sum of those differences is NaN exactly when some logit is not finite.
+  bool logit_max(std::size_t n, const T* l, T& m) const noexcept {
+    const hn::ScalableTag<T> d;
+    const std::size_t N = hn::Lanes(d);
+    using V = hn::Vec<decltype(d)>;
+    const T inf = std::numeric_limits<T>::infinity();
+    V mx0 = hn::Set(d, -inf), mx1 = mx0, chk0 = hn::Zero(d), chk1 = chk0;
+    std::size_t j = 0;
+    for (; j + 2 * N <= n; j += 2 * N) {
+      const V a = hn::LoadU(d, l + j), b = hn::LoadU(d, l + j + N);
+      mx0 = hn::Max(mx0, a);
+      mx1 = hn::Max(mx1, b);
+      chk0 = hn::Add(chk0, hn::Sub(a, a));
+      chk1 = hn::Add(chk1, hn::Sub(b, b));
+    }
+    for (; j + N <= n; j += N) {
+      const V a = hn::LoadU(d, l + j);
+      mx0 = hn::Max(mx0, a);
+      chk0 = hn::Add(chk0, hn::Sub(a, a));
+    }
+    T bm = hn::GetLane(hn::MaxOfLanes(d, hn::Max(mx0, mx1)));
+    bool ok = hn::GetLane(hn::SumOfLanes(d, hn::Add(chk0, chk1))) == T(0);
+    for (; j < n; ++j) {
+      ok = ok && ::olsf::detail::attn_finite(l[j]);
+      bm = l[j] > bm ? l[j] : bm;
+    }
+    m = bm;
+    return ok;
+  }
+
+  // s_i += f_i v, row by row, the row of S streamed through once.
+  void rank1(std::size_t rows, std::size_t cols, const T* f, const T* v, T* s, std::size_t lds) const noexcept {
+    const hn::ScalableTag<T> d;
+    const std::size_t N = hn::Lanes(d);
+    using V = hn::Vec<decltype(d)>;
+    for (std::size_t i = 0; i < rows; ++i) {
+      const V fi = hn::Set(d, f[i]);
+      T* si = s + i * lds;
+      std::size_t c = 0;
+      for (; c + 2 * N <= cols; c += 2 * N) {
+        const V a = hn::MulAdd(fi, hn::LoadU(d, v + c), hn::LoadU(d, si + c));
+        const V b = hn::MulAdd(fi, hn::LoadU(d, v + c + N), hn::LoadU(d, si + c + N));
+        hn::StoreU(a, d, si + c);
+        hn::StoreU(b, d, si + c + N);
+      }
+      for (; c + N <= cols; c += N) hn::StoreU(hn::MulAdd(fi, hn::LoadU(d, v + c), hn::LoadU(d, si + c)), d, si + c);
+      for (; c < cols; ++c) si[c] += f[i] * v[c];
+    }
   }
 };
 

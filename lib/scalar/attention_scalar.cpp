@@ -38,9 +38,9 @@ struct ScalarAttentionOps {
       y[i] = phi == FeatureMap::identity ? x[i] : (x[i] > T(0) ? x[i] + T(1) : std::exp(x[i]));
   }
   T dot(std::size_t n, const T* x, const T* y) const noexcept { return ::olsf::scalar::dot(n, x, 1, y, 1); }
-  void axpy(std::size_t n, T a, const T* x, T* y) const noexcept { ::olsf::scalar::axpy(n, a, x, 1, y, 1); }
-  void gemv_t(std::size_t rows, std::size_t cols, const T* a, std::size_t lda, const T* x, T* y) const noexcept {
-    ::olsf::scalar::gemv_t(rows, cols, T(1), a, lda, x, 1, T(0), y, 1);
+  bool logit_max(std::size_t n, const T* l, T& m) const noexcept { return ::olsf::detail::logit_max_loop(n, l, m); }
+  void rank1(std::size_t rows, std::size_t cols, const T* f, const T* v, T* s, std::size_t lds) const noexcept {
+    for (std::size_t i = 0; i < rows; ++i) ::olsf::scalar::axpy(cols, f[i], v, 1, s + i * lds, 1);
   }
 };
 

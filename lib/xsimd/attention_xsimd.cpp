@@ -184,9 +184,38 @@ struct XsimdAttentionOps {
   }
 
   T dot(std::size_t n, const T* x, const T* y) const noexcept { return ::olsf::xsimd::dot(n, x, 1, y, 1); }
-  void axpy(std::size_t n, T a, const T* x, T* y) const noexcept { ::olsf::xsimd::axpy(n, a, x, 1, y, 1); }
-  void gemv_t(std::size_t rows, std::size_t cols, const T* a, std::size_t lda, const T* x, T* y) const noexcept {
-    ::olsf::xsimd::gemv_t(rows, cols, T(1), a, lda, x, 1, T(0), y, 1);
+  // Max and finiteness in one vector pass: l - l is 0 for finite l and NaN otherwise.
+  bool logit_max(std::size_t n, const T* l, T& m) const noexcept {
+    constexpr std::size_t N = Batch<T>::size;
+    Batch<T> mx(-std::numeric_limits<T>::infinity()), chk(T(0));
+    std::size_t j = 0;
+    for (; j + N <= n; j += N) {
+      const Batch<T> a = Batch<T>::load_unaligned(l + j);
+      mx = xs::max(mx, a);
+      chk += a - a;
+    }
+    alignas(Batch<T>::arch_type::alignment()) T buf[N];
+    mx.store_aligned(buf);
+    T bm = buf[0];
+    for (std::size_t i = 1; i < N; ++i) bm = buf[i] > bm ? buf[i] : bm;
+    bool ok = xs::hadd(chk) == T(0);
+    for (; j < n; ++j) {
+      ok = ok && ::olsf::detail::attn_finite(l[j]);
+      bm = l[j] > bm ? l[j] : bm;
+    }
+    m = bm;
+    return ok;
+  }
+  void rank1(std::size_t rows, std::size_t cols, const T* f, const T* v, T* s, std::size_t lds) const noexcept {
+    constexpr std::size_t N = Batch<T>::size;
+    for (std::size_t i = 0; i < rows; ++i) {
+      const Batch<T> fi(f[i]);
+      T* si = s + i * lds;
+      std::size_t c = 0;
+      for (; c + N <= cols; c += N)
+        xs::fma(fi, Batch<T>::load_unaligned(v + c), Batch<T>::load_unaligned(si + c)).store_unaligned(si + c);
+      for (; c < cols; ++c) si[c] += f[i] * v[c];
+    }
   }
 };
 

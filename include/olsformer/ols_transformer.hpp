@@ -1,0 +1,361 @@
+// olsformer: the OLS-Transformer (Tan & Zhao 2026, arXiv 2604.13656; papers.md §1).
+//
+// Ordinary least squares written as one layer of linear attention:
+//   X^T X = V Lambda V^T,  L = V Lambda^(-1/2)  (so L L^T = (X^T X)^-1),  P = L^T X^T Y,
+//   W_Q = W_K = W_V = L,  W_FFN = I,  W_P = P,
+//   state form   y^ = x^T L P = x^T beta                         (slow memory: L, P)
+//   token form   y^ = sum_i a_i y_i,  a_i = (x^T L)(L^T x_i)      (fast memory: the scores)
+// and on the training tokens the forward pass Q K^T V W_P = X L P = X (X^T X)^-1 X^T Y is
+// exactly the OLS fit (the paper's theorem).
+//
+// What the paper leaves open and this class decides (papers.md §1, last paragraphs):
+//  - Intercept: with options.intercept the tokens are centred, x~ = x - mean_x and
+//    y~ = y - mean_y, every formula above runs on the centred data, and
+//    y^ = mean_y + x~^T beta (the intercept is b0 = mean_y - mean_x^T beta). Without it the
+//    raw second moments X^T X = S_xx + W mean_x mean_x^T are used and nothing is centred.
+//  - Scaling: the Gram matrix G (centred or raw) is scaled to unit diagonal,
+//    A = S^-1 G S^-1 with S = diag(sqrt(G_jj)) (the column norms: for centred data the
+//    correlation matrix). Jacobi then works on A, and L = S^-1 V Lambda_A^(-1/2): still
+//    L L^T = G^-1 when A is invertible. The scaling is what makes badly scaled columns
+//    (Longley, polynomial columns x..x^5) solvable: cond(A) is at most D times the best
+//    cond over all diagonal scalings (van der Sluis 1969). A column whose norm is zero
+//    (or, with centring, zero to rounding: a constant column) is left at 0 in A.
+//  - Rank: an eigenvalue of A below cutoff * lambda_max(A) is dropped (its column of L is
+//    0): refit reports rank_deficient and the result is the minimum-norm least-squares
+//    solution in the scaled coordinates (minimum ||S beta||; for columns of equal norm,
+//    e.g. a duplicated column, that is the ordinary minimum-norm solution). The default
+//    cutoff (options.rank_cutoff < 0) is 2 (D + sqrt(n)) eps: the rounding noise of a
+//    Welford-accumulated, Jacobi-diagonalised A (|dA_ij| <= n eps entrywise at worst,
+//    ~sqrt(n) eps in practice, plus D eps from Jacobi). The accurate solver's singular
+//    values carry that noise relative to sigma_max instead of sigma_max^2, so its default
+//    eigenvalue cutoff is the square of that number. A user cutoff is always relative to
+//    the eigenvalues lambda(A) = sigma(Xs)^2.
+//  - Ridge: options.ridge = lambda >= 0 is added to the eigenvalues of the scaled A,
+//    L = S^-1 V (Lambda_A + lambda I)^(-1/2), i.e. the penalty lambda ||S beta||^2, which is
+//    dimensionless (lambda = 0.01 is 1% of every column's sum of squares). With a ridge
+//    no direction is dropped (negative rounding noise in Lambda_A is clamped at 0).
+//  - Accuracy: forming X^T X squares cond(X). The accurate solver runs the one-sided
+//    Jacobi SVD on the centred, scaled context X S^-1 = U Sigma V^T itself (same V,
+//    Lambda = Sigma^2) and forms P = (Sigma^2 + lambda)^(-1/2) Sigma U^T Y~, never
+//    X^T X; it needs every observed sample in the context (and no forgetting), otherwise
+//    refit falls back to the covariance solver and fit_method() says so.
+//
+// All storage is inside the object; no heap, no exceptions.
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <limits>
+
+#include "olsformer/backend.hpp"
+#include "olsformer/covariance.hpp"
+#include "olsformer/jacobi.hpp"
+#include "olsformer/matrix.hpp"
+#include "olsformer/status.hpp"
+
+namespace olsf {
+
+enum class OlsSolver : unsigned char {
+  covariance,  // Jacobi eigensolver on the scaled covariance (streaming, warm-started)
+  accurate,    // one-sided Jacobi SVD on the scaled context X when all data is in it
+};
+
+template <typename T>
+struct OlsOptions {
+  bool intercept = true;  // centre the tokens and fit b0
+  T ridge = T(0);         // lambda >= 0, in units of the scaled (unit-diagonal) Gram matrix
+  T rank_cutoff = T(-1);  // relative eigenvalue cutoff (lambda_k < cutoff lambda_max is dropped);
+                          // < 0: automatic, 2 (D + sqrt(n)) eps, squared for the accurate solver
+  OlsSolver solver = OlsSolver::covariance;
+  T forgetting = T(1);    // gamma in (0, 1] of the slow memory (CovarianceAccumulator)
+  bool warm_start = true;  // start Jacobi from the previous fit's eigenvectors
+  JacobiOptions jacobi = {};
+};
+
+// The transformer view of a fit: the weights as matrices, on centred tokens
+// (x~ = x - centre_x, output centre_y + ...; both 0 without intercept).
+template <typename T, std::size_t D, std::size_t K>
+struct OlsLayerView {
+  const Matrix<T, D, D>& w_q;    // L
+  const Matrix<T, D, D>& w_k;    // L
+  const Matrix<T, D, D>& w_v;    // L
+  const Matrix<T, D, D>& w_ffn;  // I
+  const Matrix<T, D, K>& w_p;    // P = L^T X~^T Y~
+  const T* centre_x;             // D entries
+  const T* centre_y;             // K entries
+};
+
+template <typename T, std::size_t D, std::size_t K, std::size_t Context, class Backend = DefaultBackend>
+class OlsTransformer {
+  static_assert(D >= 1 && D <= kJacobiMaxN, "OlsTransformer supports 1 <= D <= 64 (SymmetricEigen)");
+  static_assert(K >= 1 && Context >= 1, "OlsTransformer needs K >= 1 and Context >= 1");
+  static constexpr std::size_t kSvdRows = Context >= D ? Context : D;
+  // SymmetricEigen<T, 1> trips a false -Warray-bounds (GCC 12, -O2 with sanitizers) in
+  // jacobi.hpp's insertion sort; a capacity of at least 2 runs the same n = D problem.
+  static constexpr std::size_t kEigCap = D >= 2 ? D : 2;
+
+ public:
+  explicit OlsTransformer(const OlsOptions<T>& options = {}) noexcept : options_(options) {
+    // An invalid forgetting factor is reported by refit() (invalid_argument).
+    (void)acc_.set_forgetting(options.forgetting);
+    for (std::size_t i = 0; i < D; ++i) identity_(i, i) = T(1);
+  }
+
+  const OlsOptions<T>& options() const noexcept { return options_; }
+
+  // Replaces the options; they apply from the next observe()/refit() (a new forgetting
+  // factor scales only the samples that come after it). The fit stays as it is.
+  // Statuses: ok; invalid_argument (ridge < 0 or NaN, rank_cutoff NaN/Inf, forgetting
+  // not in (0, 1]): then nothing changes.
+  Status set_options(const OlsOptions<T>& options) noexcept {
+    if (!valid(options)) return Status::invalid_argument;
+    (void)acc_.set_forgetting(options.forgetting);
+    options_ = options;
+    return Status::ok;
+  }
+
+  // Slow memory update + push into the context ring (the oldest token leaves the ring
+  // when it is full; it stays in the slow memory). x: D entries, y: K entries.
+  // Statuses: ok; invalid_argument (null pointer); non_finite_input (NaN/Inf, or an
+  // overflowing outer product). On any status but ok nothing changes.
+  Status observe(const T* x, const T* y) noexcept {
+    const Status s = acc_.add(x, y);
+    if (s != Status::ok) return s;
+    for (std::size_t j = 0; j < D; ++j) ctx_x_(head_, j) = x[j];
+    for (std::size_t j = 0; j < K; ++j) ctx_y_(head_, j) = y[j];
+    head_ = head_ + 1 == Context ? 0 : head_ + 1;
+    if (ctx_size_ < Context) ++ctx_size_;
+    return Status::ok;
+  }
+
+  // Merges another model's slow memory (Chan et al.; see covariance.hpp) into this one,
+  // e.g. a fit split across cores or devices. The context ring is not merged.
+  // Statuses: those of CovarianceAccumulator::merge; on failure nothing changes.
+  Status merge(const OlsTransformer& other) noexcept { return acc_.merge(other.acc_); }
+
+  // Forget all data and the fit (options stay).
+  void reset() noexcept {
+    acc_.reset();
+    head_ = ctx_size_ = 0;
+    fitted_ = false;
+    have_eig_ = false;
+    rank_ = 0;
+  }
+
+  // Rebuilds L, P, beta and the intercept from the slow memory (or, accurate solver,
+  // from the context). Statuses:
+  //   ok              full rank (or ridge > 0);
+  //   rank_deficient  some directions were dropped (fewer samples than features, a
+  //                   duplicated or constant column...): the minimum-norm solution is
+  //                   committed and usable;
+  //   empty           no sample observed;
+  //   invalid_argument ridge < 0 or NaN, rank_cutoff NaN/Inf, forgetting not in (0, 1];
+  //   not_converged / non_finite_input  from the Jacobi solvers.
+  // On any status but ok and rank_deficient the previous fit stays exactly as it was.
+  Status refit() noexcept {
+    if (!valid(options_)) return Status::invalid_argument;
+    if (acc_.empty()) return Status::empty;
+    const T n = static_cast<T>(acc_.count());
+    const T w = acc_.weight();
+    const T eps = std::numeric_limits<T>::epsilon();
+    const T* mx = acc_.mean_x();
+    const T* my = acc_.mean_y();
+    const bool centre = options_.intercept;
+
+    // Gram matrix G (centred or raw) and G_xy, then the scales S = diag(sqrt(G_jj)).
+    for (std::size_t i = 0; i < D; ++i) {
+      for (std::size_t j = 0; j < D; ++j) gram_(i, j) = acc_.sxx()(i, j) + (centre ? T(0) : w * mx[i] * mx[j]);
+      for (std::size_t t = 0; t < K; ++t) gxy_(i, t) = acc_.sxy()(i, t) + (centre ? T(0) : w * mx[i] * my[t]);
+    }
+    for (std::size_t j = 0; j < D; ++j) {
+      const T g = gram_(j, j);
+      // With centring, a constant column leaves only rounding noise in G_jj: Welford's
+      // deviations are then at most ~n eps |mean|, so such a column counts as zero.
+      const T noise = centre ? T(4) * n * eps * std::fabs(mx[j]) * std::sqrt(w) : T(0);
+      inv_scale_[j] = g > T(0) && std::sqrt(g) > noise ? T(1) / std::sqrt(g) : T(0);
+    }
+    for (std::size_t i = 0; i < D; ++i)
+      for (std::size_t j = 0; j <= i; ++j)
+        work_a_(i, j) = work_a_(j, i) = i == j ? (inv_scale_[i] > T(0) ? T(1) : T(0))
+                                               : gram_(i, j) * inv_scale_[i] * inv_scale_[j];
+
+    const bool accurate = options_.solver == OlsSolver::accurate && acc_.forgetting() == T(1) &&
+                          ctx_size_ == acc_.count() && ctx_size_ >= D;
+    // Relative eigenvalue cutoff (on lambda(A) = sigma(Xs)^2 in both solvers).
+    const T rcond_default = T(2) * (static_cast<T>(D) + std::sqrt(n)) * eps;
+    const T cutoff = options_.rank_cutoff >= T(0) ? options_.rank_cutoff
+                                                  : (accurate ? rcond_default * rcond_default : rcond_default);
+    // f[k] = (lambda_k + ridge)^(-1/2) for the kept directions, 0 for the dropped ones;
+    // the directions are the columns of vecs (eigen: ascending, SVD: descending).
+    T f[D];
+    std::size_t rank = 0;
+    ConstMatrixView<T> vecs;
+    if (accurate) {
+      const std::size_t m = ctx_size_;  // no wrap happened: slot i holds sample i
+      for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t j = 0; j < D; ++j)
+          xs_(i, j) = (ctx_x_(i, j) - (centre ? mx[j] : T(0))) * inv_scale_[j];
+      ConstMatrixView<T> xv{xs_.data(), m, D, xs_.stride()};
+      const Status s = svd_.compute(xv, true);
+      if (s != Status::ok) return s;
+      const T* sigma = svd_.singular_values();
+      const T smax = sigma[0];
+      for (std::size_t k = 0; k < D; ++k) {
+        const bool keep = smax > T(0) && (options_.ridge > T(0) ? true : sigma[k] * sigma[k] > cutoff * smax * smax);
+        f[k] = keep ? T(1) / std::sqrt(sigma[k] * sigma[k] + options_.ridge) : T(0);
+        if (keep) ++rank;
+      }
+      // P = f Sigma U^T Y~ (never X^T X): row k of P from column k of U.
+      T* ytmp = ytmp_;
+      T z[D];
+      for (std::size_t t = 0; t < K; ++t) {
+        for (std::size_t i = 0; i < m; ++i) ytmp[i] = ctx_y_(i, t) - (centre ? my[t] : T(0));
+        Backend::gemv_t(m, D, T(1), svd_.matrix_u().data(), svd_.matrix_u().stride(), ytmp, 1, T(0), z, 1);
+        for (std::size_t k = 0; k < D; ++k) p_work_(k, t) = f[k] * sigma[k] * z[k];
+      }
+      (void)svd_.matrix_v().block(D, D, vecs);
+    } else {
+      const ConstMatrixView<T> a{work_a_.data(), D, D, work_a_.stride()};
+      ConstMatrixView<T> previous;
+      (void)eig_.eigenvectors().block(D, D, previous);
+      const Status s = options_.warm_start && have_eig_ ? eig_.compute(a, previous, options_.jacobi)
+                                                        : eig_.compute(a, options_.jacobi);
+      if (s != Status::ok) return s;
+      have_eig_ = true;
+      const T* lambda = eig_.eigenvalues();
+      const T lmax = lambda[D - 1];
+      for (std::size_t k = 0; k < D; ++k) {
+        const T lk = lambda[k] > T(0) ? lambda[k] : T(0);
+        const bool keep = lmax > T(0) && (options_.ridge > T(0) ? true : lk > cutoff * lmax);
+        f[k] = keep ? T(1) / std::sqrt(lk + options_.ridge) : T(0);
+        if (keep) ++rank;
+      }
+      // P = L^T G_xy = f V^T (S^-1 G_xy).
+      T c[D];
+      for (std::size_t t = 0; t < K; ++t) {
+        for (std::size_t j = 0; j < D; ++j) c[j] = gxy_(j, t) * inv_scale_[j];
+        const auto& v = eig_.eigenvectors();
+        T z[D];
+        Backend::gemv_t(D, D, T(1), v.data(), v.stride(), c, 1, T(0), z, 1);
+        for (std::size_t k = 0; k < D; ++k) p_work_(k, t) = f[k] * z[k];
+      }
+      (void)eig_.eigenvectors().block(D, D, vecs);
+    }
+    // L = S^-1 V diag(f); beta = L P.
+    for (std::size_t i = 0; i < D; ++i) {
+      for (std::size_t k = 0; k < D; ++k) l_work_(i, k) = inv_scale_[i] * vecs(i, k) * f[k];
+      Backend::gemv_t(D, K, T(1), p_work_.data(), p_work_.stride(), l_work_.row(i), 1, T(0), beta_work_.row(i), 1);
+    }
+    // Commit.
+    l_ = l_work_;
+    p_ = p_work_;
+    beta_ = beta_work_;
+    for (std::size_t j = 0; j < D; ++j) centre_x_[j] = centre ? mx[j] : T(0);
+    for (std::size_t t = 0; t < K; ++t) {
+      centre_y_[t] = centre ? my[t] : T(0);
+      T b = centre_y_[t];
+      for (std::size_t j = 0; j < D; ++j) b -= centre_x_[j] * beta_(j, t);
+      intercept_[t] = b;
+    }
+    rank_ = rank;
+    method_ = accurate ? OlsSolver::accurate : OlsSolver::covariance;
+    fitted_ = true;
+    return rank < D ? Status::rank_deficient : Status::ok;
+  }
+
+  // State form: y = centre_y + (x - centre_x)^T L P (= b0 + x^T beta; the centred form
+  // avoids the cancellation of a large intercept). x: D entries, y: K entries.
+  // Statuses: ok; empty (no fit yet); invalid_argument (null); non_finite_input (y untouched).
+  Status predict(const T* x, T* y) const noexcept {
+    if (!fitted_) return Status::empty;
+    if (x == nullptr || y == nullptr) return Status::invalid_argument;
+    T xc[D], out[K];
+    for (std::size_t j = 0; j < D; ++j) {
+      if (!std::isfinite(x[j])) return Status::non_finite_input;
+      xc[j] = x[j] - centre_x_[j];
+    }
+    Backend::gemv_t(D, K, T(1), beta_.data(), beta_.stride(), xc, 1, T(0), out, 1);
+    for (std::size_t t = 0; t < K; ++t) y[t] = centre_y_[t] + out[t];
+    return Status::ok;
+  }
+
+  // Token form over the context ring: y = centre_y + sum_i a_i (y_i - centre_y) with the
+  // scores a_i = (x~^T L)(L^T x~_i) (the fast memory), i = 0 the oldest token in the
+  // context. scores (context_size() entries) may be null. On the full training set (all
+  // samples in the context) y equals predict(x) up to rounding.
+  // Statuses: ok; empty (no fit yet, or empty context); invalid_argument (null x or y);
+  // non_finite_input (y and scores untouched).
+  Status attend(const T* x, T* y, T* scores = nullptr) const noexcept {
+    if (!fitted_ || ctx_size_ == 0) return Status::empty;
+    if (x == nullptr || y == nullptr) return Status::invalid_argument;
+    T xc[D], q[D], wv[D], acc[K];
+    for (std::size_t j = 0; j < D; ++j) {
+      if (!std::isfinite(x[j])) return Status::non_finite_input;
+      xc[j] = x[j] - centre_x_[j];
+    }
+    // w = L (L^T x~) = G^+ x~, so that a_i = w . x~_i costs D per token.
+    Backend::gemv_t(D, D, T(1), l_.data(), l_.stride(), xc, 1, T(0), q, 1);
+    Backend::gemv(D, D, T(1), l_.data(), l_.stride(), q, 1, T(0), wv, 1);
+    for (std::size_t t = 0; t < K; ++t) acc[t] = T(0);
+    for (std::size_t j = 0; j < ctx_size_; ++j) {
+      const std::size_t slot = context_slot(j);
+      T tok[D];
+      for (std::size_t c = 0; c < D; ++c) tok[c] = ctx_x_(slot, c) - centre_x_[c];
+      const T a = Backend::dot(D, wv, 1, tok, 1);
+      if (scores) scores[j] = a;
+      for (std::size_t t = 0; t < K; ++t) acc[t] += a * (ctx_y_(slot, t) - centre_y_[t]);
+    }
+    for (std::size_t t = 0; t < K; ++t) y[t] = centre_y_[t] + acc[t];
+    return Status::ok;
+  }
+
+  // The transformer view (valid after a successful refit).
+  OlsLayerView<T, D, K> layer() const noexcept { return {l_, l_, l_, identity_, p_, centre_x_, centre_y_}; }
+
+  bool fitted() const noexcept { return fitted_; }
+  std::size_t rank() const noexcept { return rank_; }  // kept directions of the last fit
+  OlsSolver fit_method() const noexcept { return method_; }
+  const Matrix<T, D, D>& l() const noexcept { return l_; }
+  const Matrix<T, D, K>& p() const noexcept { return p_; }
+  const Matrix<T, D, K>& coefficients() const noexcept { return beta_; }  // beta = L P
+  const T* intercept() const noexcept { return intercept_; }              // b0 (0 without intercept)
+  const CovarianceAccumulator<T, D, K, Backend>& slow_memory() const noexcept { return acc_; }
+  const SymmetricEigen<T, kEigCap, Backend>& eigensolver() const noexcept { return eig_; }
+  std::size_t context_size() const noexcept { return ctx_size_; }
+  static constexpr std::size_t context_capacity() noexcept { return Context; }
+  // Token j of the context, j = 0 the oldest (j < context_size()).
+  const T* context_x(std::size_t j) const noexcept { return ctx_x_.row(context_slot(j)); }
+  const T* context_y(std::size_t j) const noexcept { return ctx_y_.row(context_slot(j)); }
+
+ private:
+  static bool valid(const OlsOptions<T>& o) noexcept {
+    return o.ridge >= T(0) && std::isfinite(o.ridge) && std::isfinite(o.rank_cutoff) && o.forgetting > T(0) &&
+           o.forgetting <= T(1);
+  }
+
+  std::size_t context_slot(std::size_t j) const noexcept {
+    return ctx_size_ < Context ? j : (head_ + j) % Context;
+  }
+
+  OlsOptions<T> options_;
+  CovarianceAccumulator<T, D, K, Backend> acc_;
+  Matrix<T, Context, D> ctx_x_;
+  Matrix<T, Context, K> ctx_y_;
+  std::size_t head_ = 0, ctx_size_ = 0;
+
+  SymmetricEigen<T, kEigCap, Backend> eig_;
+  JacobiSvd<T, kSvdRows, D, Backend> svd_;
+  Matrix<T, kSvdRows, D> xs_;
+  Matrix<T, D, D> gram_, work_a_, l_work_, l_, identity_;
+  Matrix<T, D, K> gxy_, p_work_, beta_work_, p_, beta_;
+  T ytmp_[kSvdRows] = {};  // a centred target column of the context (accurate solver)
+  T inv_scale_[D] = {};
+  T centre_x_[D] = {};
+  T centre_y_[K] = {};
+  T intercept_[K] = {};
+  std::size_t rank_ = 0;
+  OlsSolver method_ = OlsSolver::covariance;
+  bool fitted_ = false;
+  bool have_eig_ = false;
+};
+
+}  // namespace olsf
