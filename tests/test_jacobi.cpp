@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "support/backend_cases.hpp"
 #include "support/jacobi_checks.hpp"
 
 namespace {
@@ -22,33 +23,13 @@ struct GtestSink {
   }
 };
 
-template <class T, class B>
-struct Case {
-  using Scalar = T;
-  using Backend = B;
-};
-
-using Cases = ::testing::Types<Case<float, olsf::ScalarBackend>, Case<double, olsf::ScalarBackend>
-#if defined(OLSF_HAVE_HIGHWAY)
-                               ,
-                               Case<float, olsf::HighwayBackend>, Case<double, olsf::HighwayBackend>
-#endif
-#if defined(OLSF_HAVE_XSIMD)
-                               ,
-                               Case<float, olsf::XsimdBackend>, Case<double, olsf::XsimdBackend>
-#endif
-                               >;
-
-struct CaseNames {
-  template <class C>
-  static std::string GetName(int) {
-    return std::string(C::Backend::name()) + (sizeof(typename C::Scalar) == 4 ? "_f32" : "_f64");
-  }
-};
+using olsf::testing::BackendCaseNames;
+using olsf::testing::BackendCases;
+using olsf::testing::DoubleBackendCases;
 
 template <class C>
 class Jacobi : public ::testing::Test {};
-TYPED_TEST_SUITE(Jacobi, Cases, CaseNames);
+TYPED_TEST_SUITE(Jacobi, BackendCases, BackendCaseNames);
 
 TYPED_TEST(Jacobi, SymmetricEigenContracts) {
   GtestSink sink;
@@ -178,19 +159,9 @@ TYPED_TEST(Jacobi, GradedSpdIsRelativelyAccurateAndBeatsEigen) {
 }
 
 // Hilbert up to 12 and W21 are double-precision cases (issue #3).
-using DoubleCases = ::testing::Types<Case<double, olsf::ScalarBackend>
-#if defined(OLSF_HAVE_HIGHWAY)
-                                     ,
-                                     Case<double, olsf::HighwayBackend>
-#endif
-#if defined(OLSF_HAVE_XSIMD)
-                                     ,
-                                     Case<double, olsf::XsimdBackend>
-#endif
-                                     >;
 template <class C>
 class JacobiDouble : public ::testing::Test {};
-TYPED_TEST_SUITE(JacobiDouble, DoubleCases, CaseNames);
+TYPED_TEST_SUITE(JacobiDouble, DoubleBackendCases, BackendCaseNames);
 
 TYPED_TEST(JacobiDouble, HilbertAndWilkinsonAgainstEigenLongDouble) {
   using T = typename TypeParam::Scalar;

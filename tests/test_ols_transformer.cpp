@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "olsformer/ols_transformer.hpp"
+#include "support/backend_cases.hpp"
 #include "support/rng.hpp"
 
 #ifndef OLSF_TEST_DATA_DIR
@@ -154,30 +155,11 @@ LD svd_bound(const Reference& r, const EMat& x, const EMat& y, std::size_t m, st
 }
 
 // ---- random data against Eigen: predict, attend, the layer and the theorem -----------------
-template <class T, class B>
-struct Case {
-  using Scalar = T;
-  using Backend = B;
-};
-using Cases = ::testing::Types<Case<float, olsf::ScalarBackend>, Case<double, olsf::ScalarBackend>
-#if defined(OLSF_HAVE_HIGHWAY)
-                               ,
-                               Case<float, olsf::HighwayBackend>, Case<double, olsf::HighwayBackend>
-#endif
-#if defined(OLSF_HAVE_XSIMD)
-                               ,
-                               Case<float, olsf::XsimdBackend>, Case<double, olsf::XsimdBackend>
-#endif
-                               >;
-struct CaseNames {
-  template <class C>
-  static std::string GetName(int) {
-    return std::string(C::Backend::name()) + (sizeof(typename C::Scalar) == 4 ? "_f32" : "_f64");
-  }
-};
+using olsf::testing::BackendCaseNames;
+using olsf::testing::BackendCases;
 template <class C>
 class OlsTransformer : public ::testing::Test {};
-TYPED_TEST_SUITE(OlsTransformer, Cases, CaseNames);
+TYPED_TEST_SUITE(OlsTransformer, BackendCases, BackendCaseNames);
 
 constexpr std::size_t kD = 6, kK = 2, kCtx = 256;
 
