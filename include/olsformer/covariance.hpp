@@ -9,7 +9,7 @@
 // accumulators exactly as if one had seen both streams:
 //   W = Wa + Wb,  delta = mean_b - mean_a,  mean = mean_a + delta Wb / W,
 //   S = Sa + Sb + (Wa Wb / W) delta delta^T            (the same for S_xy with delta_x delta_y^T).
-// Forgetting (exponentially weighted moments, for drifting data): before each new sample
+// Forgetting (exponentially weighted moments, for drifting data): before each further sample
 // the weight and the centred sums are multiplied by gamma in (0, 1]; gamma = 1 is the
 // plain running sum. A sample's weight is 1, so the effective window is 1 / (1 - gamma).
 #pragma once

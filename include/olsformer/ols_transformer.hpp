@@ -102,7 +102,7 @@ class OlsTransformer {
 
   const OlsOptions<T>& options() const noexcept { return options_; }
 
-  // Replaces the options; they apply from the next observe()/refit() (a new forgetting
+  // Replaces the options; they apply from the next observe()/refit() (a changed forgetting
   // factor scales only the samples that come after it). The fit stays as it is.
   // Statuses: ok; invalid_argument (ridge < 0 or NaN, rank_cutoff NaN/Inf, forgetting
   // not in (0, 1]): then nothing changes.

@@ -121,7 +121,7 @@ Status attend_tile(const Ops& ops, std::size_t nq, std::size_t d, std::size_t dv
       RowState<T>& t = st[r];
       if (bm > t.max) {
         if (t.z > T(0)) {
-          // A new maximum: rescale what was accumulated relative to the old one.
+          // A larger maximum: rescale what was accumulated relative to the old one.
           const T w = std::exp(t.max - bm);
           for (std::size_t c = 0; c < dv; ++c) acc[r * ldacc + c] *= w;
           t.z *= w;

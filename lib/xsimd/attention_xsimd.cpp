@@ -7,6 +7,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "../common/attention_impl.hpp"
+#include "batch_support.hpp"
 #include "olsformer/kernels.hpp"
 
 namespace olsf::xsimd {
@@ -16,19 +17,12 @@ namespace xs = ::xsimd;
 template <typename T>
 using Batch = xs::batch<T>;
 
+// A partial vector: zeros past the end.
 template <typename T>
 Batch<T> load_partial(const T* p, std::size_t count) noexcept {
-  alignas(Batch<T>::arch_type::alignment()) T buf[Batch<T>::size] = {};
-  for (std::size_t k = 0; k < count; ++k) buf[k] = p[k];
-  return Batch<T>::load_aligned(buf);
+  return xsimd_detail::load_tail(p, count, T(0));
 }
-
-template <typename T>
-void store_partial(const Batch<T>& v, T* p, std::size_t count) noexcept {
-  alignas(Batch<T>::arch_type::alignment()) T buf[Batch<T>::size];
-  v.store_aligned(buf);
-  for (std::size_t k = 0; k < count; ++k) p[k] = buf[k];
-}
+using xsimd_detail::store_tail;
 
 // R queries x C keys of scores: R*C accumulators along d.
 template <std::size_t R, std::size_t C, typename T>
@@ -107,7 +101,7 @@ inline void accumulate_group(std::size_t nk, std::size_t c0, std::size_t count, 
   for (std::size_t r = 0; r < R; ++r)
     for (std::size_t g = 0; g < G; ++g) {
       if (partial) {
-        store_partial(a[0][r][g], acc + r * ldacc + c0, count);
+        store_tail(a[0][r][g], acc + r * ldacc + c0, count);
       } else {
         a[0][r][g].store_unaligned(acc + r * ldacc + c0 + g * N);
       }
@@ -180,7 +174,7 @@ struct XsimdAttentionOps {
     auto f = [&](const Batch<T>& xv) { return xs::select(xv > zero, xv + one, xs::exp(xs::min(xv, zero))); };
     std::size_t i = 0;
     for (; i + N <= n; i += N) f(Batch<T>::load_unaligned(x + i)).store_unaligned(y + i);
-    if (i < n) store_partial(f(load_partial(x + i, n - i)), y + i, n - i);
+    if (i < n) store_tail(f(load_partial(x + i, n - i)), y + i, n - i);
   }
 
   T dot(std::size_t n, const T* x, const T* y) const noexcept { return ::olsf::xsimd::dot(n, x, 1, y, 1); }

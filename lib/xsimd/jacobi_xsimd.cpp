@@ -7,7 +7,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "../common/jacobi_sweeps.hpp"
-#include "exact_div.hpp"
+#include "batch_support.hpp"
 #include "olsformer/kernels.hpp"
 
 namespace olsf::xsimd {

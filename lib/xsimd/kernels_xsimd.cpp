@@ -9,7 +9,7 @@
 
 #include "../common/define_kernels.hpp"
 #include "../common/softmax_guard.hpp"
-#include "exact_div.hpp"
+#include "batch_support.hpp"
 #include "olsformer/kernels.hpp"
 
 namespace olsf::xsimd {
@@ -19,22 +19,8 @@ namespace xs = ::xsimd;
 template <typename T>
 using Batch = xs::batch<T>;
 
-// The n - i < size trailing elements, `fill` in the lanes past the end (xsimd 8.1 has
-// no masked load, so go through an aligned buffer).
-template <typename T>
-Batch<T> load_tail(const T* p, std::size_t count, T fill) noexcept {
-  alignas(Batch<T>::arch_type::alignment()) T buf[Batch<T>::size];
-  for (std::size_t k = 0; k < Batch<T>::size; ++k) buf[k] = k < count ? p[k] : fill;
-  return Batch<T>::load_aligned(buf);
-}
-
-template <typename T>
-void store_tail(const Batch<T>& v, T* p, std::size_t count) noexcept {
-  alignas(Batch<T>::arch_type::alignment()) T buf[Batch<T>::size];
-  v.store_aligned(buf);
-  for (std::size_t k = 0; k < count; ++k) p[k] = buf[k];
-}
-
+using xsimd_detail::load_tail;
+using xsimd_detail::store_tail;
 using xsimd_detail::exact_div;
 
 template <typename T>
