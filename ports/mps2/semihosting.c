@@ -1,6 +1,6 @@
 #include "semihosting.h"
 
-enum { kSysWrite0 = 0x04, kSysExitExtended = 0x20, kAdpStoppedApplicationExit = 0x20026 };
+enum { kSysWrite0 = 0x04, kSysGetCmdline = 0x15, kSysExitExtended = 0x20, kAdpStoppedApplicationExit = 0x20026 };
 
 static inline int semihost_call(int op, const void* arg) {
   register int r0 __asm__("r0") = op;
@@ -10,6 +10,12 @@ static inline int semihost_call(int op, const void* arg) {
 }
 
 void olsf_semihost_write(const char* text) { (void)semihost_call(kSysWrite0, text); }
+
+int olsf_semihost_cmdline(char* buf, unsigned size) {
+  /* The host writes at most size - 1 characters plus a NUL and returns the length. */
+  void* block[2] = {buf, (void*)(unsigned long)size};
+  return semihost_call(kSysGetCmdline, block);
+}
 
 void olsf_semihost_exit(int code) {
   /* Plain SYS_EXIT can only say 0 or 1; the extended call carries the code itself. */

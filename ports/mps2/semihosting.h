@@ -9,6 +9,9 @@ extern "C" {
 
 /* Writes a NUL-terminated string to the host (SYS_WRITE0). */
 void olsf_semihost_write(const char* text);
+/* Copies the command line qemu was given (-semihosting-config arg=...) into buf,
+ * NUL-terminated (SYS_GET_CMDLINE). Returns 0 on success. */
+int olsf_semihost_cmdline(char* buf, unsigned size);
 /* Ends the program with this exit code (SYS_EXIT_EXTENDED: qemu exits with `code`). */
 void olsf_semihost_exit(int code) __attribute__((noreturn));
 
