@@ -8,7 +8,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 host_pkgs=(
-  build-essential cmake ninja-build pkg-config python3
+  build-essential cmake ninja-build pkg-config python3 python3-matplotlib
   libxsimd-dev libhwy-dev libbenchmark-dev libgtest-dev libgmock-dev libeigen3-dev
   liblapacke-dev libopenblas-dev
   g++-aarch64-linux-gnu g++-arm-linux-gnueabihf
