@@ -58,8 +58,40 @@ def text_size(size_tool, path):
     return total
 
 
+def section_sizes(size_tool, path):
+    out = subprocess.run([size_tool, "-A", path], capture_output=True, text=True, check=True).stdout
+    sizes = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
+            sizes[parts[0]] = int(parts[1])
+    return sizes
+
+
+def footprint(run, size_tool, elf):
+    """Issue #7's firmware budget: OlsTransformer<float, 8, 1, 32> + ModernHopfield<float, 32, 32>."""
+    p = subprocess.run(run + ["-semihosting-config", "enable=on,target=native", "-kernel", elf],
+                       capture_output=True, text=True, timeout=120)
+    values = dict(re.findall(r"^(stack|objects) (\d+)$", p.stdout + p.stderr, re.M))
+    s = section_sizes(size_tool, elf)
+    flash = sum(v for k, v in s.items() if k in (".text", ".rodata", ".ARM.exidx", ".init_array", ".data"))
+    ram = s.get(".data", 0) + s.get(".bss", 0)
+    objects = int(values.get("objects", 0))
+    stack = int(values.get("stack", -1))
+    ok = "footprint workload ok" in p.stdout + p.stderr
+    return ["", "## Footprint firmware (ports/mps2/footprint.cpp)", "",
+            "OlsTransformer<float, 8, 1, 32> + ModernHopfield<float, 32, 32> on the default backend: fit 64 samples, "
+            "refit, predict, attend, store 32 patterns, retrieve one (result checked: "
+            + ("ok" if ok else "WRONG") + ").", "",
+            "| measure | value | budget (issue #7, Cortex-M4F) |", "|---|---|---|",
+            f"| flash (.text + .rodata + .data + tables) | {flash:,} B | ≤ 24,576 B |",
+            f"| static RAM (.data + .bss) | {ram:,} B = objects {objects:,} B + {ram - objects:,} B | objects + ≤ 2,048 B |",
+            f"| stack (watermark below main) | {stack:,} B | ≤ 1,024 B |"]
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--footprint", default="")
     for a in ("target", "bare-metal", "run", "plugin-source", "work-dir", "count1", "count11", "size-dir",
               "size-tool", "cases", "backends", "out"):
         ap.add_argument("--" + a, required=True)
@@ -105,6 +137,8 @@ def main():
         fa = f"{a:,}" if isinstance(a, int) else a
         fg = f"{g:,}" if isinstance(g, int) else g
         lines.append(f"| {case} | " + " | ".join(cells) + f" | {fa} | {fg} | {ratio} | {size:,} |")
+    if args.footprint:
+        lines += footprint(run, args.size_tool, args.footprint)
     text = "\n".join(lines) + "\n"
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:

@@ -5,8 +5,15 @@
 
 namespace olsf {
 
-// Largest head dimension d and value dimension dv the attention kernels accept.
-inline constexpr std::size_t kAttentionMaxDim = 256;
+// Largest head dimension d and value dimension dv the attention kernels accept. The
+// kernels keep per-call scratch of this many entries on the stack, so it sets their stack
+// depth: CMake's OLSF_ATTENTION_MAX_DIM (256 on Linux, 64 on bare metal) defines it for
+// the library and every user alike; a firmware that never uses d > 32 can lower it.
+#ifndef OLSF_ATTENTION_MAX_DIM
+#define OLSF_ATTENTION_MAX_DIM 256
+#endif
+inline constexpr std::size_t kAttentionMaxDim = OLSF_ATTENTION_MAX_DIM;
+static_assert(kAttentionMaxDim >= 1, "OLSF_ATTENTION_MAX_DIM must be at least 1");
 
 // Softmax attention is the Boltzmann distribution p_j = e^(-E_j / T) / Z over the keys
 // (Kim 2026, arXiv 2602.08216; papers.md section 3) with temperature T = 1 / beta and
