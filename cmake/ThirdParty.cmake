@@ -19,7 +19,8 @@ function(olsf_expose_headers target)
     file(CREATE_LINK "${OLSF_SYSTEM_INCLUDE}/${dir}" "${OLSF_THIRD_PARTY_INCLUDE}/${target}/${leaf}" SYMBOLIC)
   endforeach()
   add_library(olsf_third_party_${target} INTERFACE)
-  target_include_directories(olsf_third_party_${target} SYSTEM INTERFACE "${OLSF_THIRD_PARTY_INCLUDE}/${target}")
+  # Build tree only: installed, these targets are empty link items of the static backends.
+  target_include_directories(olsf_third_party_${target} SYSTEM INTERFACE $<BUILD_INTERFACE:${OLSF_THIRD_PARTY_INCLUDE}/${target}>)
 endfunction()
 
 olsf_expose_headers(hwy hwy)

@@ -16,6 +16,15 @@ inline constexpr std::size_t kSimdBytes = 16;
 inline constexpr std::size_t kSimdBytes = 0;  // scalar target (Cortex-M0..M7)
 #endif
 
+// Matrix padding and the kernels' vector loads must agree on this width: a program built
+// for another instruction set than the compiled libraries would pad rows differently.
+// The build and the installed package define OLSF_SIMD_BYTES_BUILT (cmake/Install.cmake).
+#if defined(OLSF_SIMD_BYTES_BUILT)
+static_assert(kSimdBytes == OLSF_SIMD_BYTES_BUILT,
+              "olsformer: compile with the instruction-set flags the library was built with "
+              "(the CMake package sets them; pkg-config --cflags olsformer lists them)");
+#endif
+
 // Elements of T per vector register; 1 on scalar targets (no padding).
 template <typename T>
 inline constexpr std::size_t kSimdLanes = kSimdBytes >= sizeof(T) ? kSimdBytes / sizeof(T) : 1;
