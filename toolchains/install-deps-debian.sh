@@ -14,6 +14,7 @@ host_pkgs=(
   g++-aarch64-linux-gnu g++-arm-linux-gnueabihf
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
   qemu-user qemu-system-arm
+  clang libclang-rt-14-dev
 )
 # arm64 builds of the libraries the aarch64 tests link (same versions as amd64).
 arm64_pkgs=(libhwy-dev:arm64 libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64 libxsimd-dev:arm64)
