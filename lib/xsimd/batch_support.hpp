@@ -1,6 +1,6 @@
 // olsformer xsimd backend (internal): what every xsimd kernel file needs beyond xsimd 8.1
 // itself: partial loads and stores for the tail of an array (8.1 has no masked load, so
-// they go through an aligned buffer), and IEEE division.
+// they go through an aligned buffer), IEEE division, and an exp without UB.
 #pragma once
 #include <cstddef>
 
@@ -33,6 +33,22 @@ template <typename T, class A>
   if constexpr (sizeof(T) == 4) return ::xsimd::batch<T, A>(vdivq_f32(a, b));
 #endif
   return a / b;
+}
+
+// xsimd::exp without undefined behaviour: for double on AVX2 xsimd 8.1 converts the
+// reduced argument to int64 with a scalar cast (AVX2 has no such instruction), which is UB
+// for +-inf and NaN (UBSan reports it; -inf is common: masked logits, softmax padding).
+// Clamping to [-750, 710] gives the same results (exp underflows to 0 below, overflows to
+// inf above) and NaN is passed through. Float converts with a vector instruction: as is.
+template <typename T, class A>
+::xsimd::batch<T, A> exp(const ::xsimd::batch<T, A>& x) noexcept {
+  if constexpr (sizeof(T) == 8) {
+    using B = ::xsimd::batch<T, A>;
+    const B clamped = ::xsimd::min(::xsimd::max(x, B(T(-750))), B(T(710)));  // NaN -> -750
+    return ::xsimd::select(x != x, x, ::xsimd::exp(clamped));
+  } else {
+    return ::xsimd::exp(x);
+  }
 }
 
 }  // namespace olsf::xsimd_detail

@@ -116,8 +116,8 @@ template <typename T>
 void exp_impl(std::size_t n, const T* x, T* y) noexcept {
   constexpr std::size_t N = Batch<T>::size;
   std::size_t i = 0;
-  for (; i + N <= n; i += N) xs::exp(Batch<T>::load_unaligned(x + i)).store_unaligned(y + i);
-  if (i < n) store_tail(xs::exp(load_tail(x + i, n - i, T(0))), y + i, n - i);
+  for (; i + N <= n; i += N) xsimd_detail::exp(Batch<T>::load_unaligned(x + i)).store_unaligned(y + i);
+  if (i < n) store_tail(xsimd_detail::exp(load_tail(x + i, n - i, T(0))), y + i, n - i);
 }
 
 template <typename T>
@@ -131,13 +131,13 @@ Status softmax_impl(std::size_t n, const T* x, std::size_t incx, T* y, std::size
   Batch<T> sum(T(0));
   std::size_t i = 0;
   for (; i + N <= n; i += N) {
-    const auto e = xs::exp(Batch<T>::load_unaligned(x + i) - vm);  // <= 1: no overflow
+    const auto e = xsimd_detail::exp(Batch<T>::load_unaligned(x + i) - vm);  // <= 1: no overflow
     e.store_unaligned(y + i);
     sum += e;
   }
   if (i < n) {
     // Pad with -inf: e^-inf = 0 adds nothing to the sum.
-    const auto e = xs::exp(load_tail(x + i, n - i, -std::numeric_limits<T>::infinity()) - vm);
+    const auto e = xsimd_detail::exp(load_tail(x + i, n - i, -std::numeric_limits<T>::infinity()) - vm);
     store_tail(e, y + i, n - i);
     sum += e;
   }
