@@ -5,21 +5,6 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-# The vector width the libraries are compiled for (include/olsformer/simd_width.hpp): users
-# compiling for another instruction set get a compile-time error instead of mismatched rows.
-include(CheckCXXSourceCompiles)
-foreach(bytes 64 32 16 0)
-  set(CMAKE_REQUIRED_INCLUDES ${PROJECT_SOURCE_DIR}/include)
-  check_cxx_source_compiles("#include \"olsformer/simd_width.hpp\"
-static_assert(olsf::kSimdBytes == ${bytes}, \"\");
-int main() { return 0; }" OLSF_SIMD_BYTES_IS_${bytes})
-  unset(CMAKE_REQUIRED_INCLUDES)
-  if(OLSF_SIMD_BYTES_IS_${bytes})
-    set(OLSF_SIMD_BYTES_BUILT ${bytes})
-    break()
-  endif()
-endforeach()
-target_compile_definitions(olsformer_headers INTERFACE OLSF_SIMD_BYTES_BUILT=${OLSF_SIMD_BYTES_BUILT})
 # Installed, the package also hands its users the instruction-set flags it was built with.
 separate_arguments(_olsf_isa_flags UNIX_COMMAND "${CMAKE_CXX_FLAGS}")
 target_compile_options(olsformer_headers INTERFACE $<INSTALL_INTERFACE:${_olsf_isa_flags}>)
@@ -28,7 +13,7 @@ set(OLSF_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/olsformer")
 
 # The third-party INTERFACE targets are private, header-only link dependencies of the
 # backend libraries: they are exported too (CMake needs every link item), empty once installed.
-set(_olsf_export_targets olsformer olsformer_headers ${OLSF_BACKEND_TARGETS})
+set(_olsf_export_targets olsformer olsformer_headers olsformer_c ${OLSF_BACKEND_TARGETS})
 foreach(t olsf_third_party_hwy olsf_third_party_xsimd)
   if(TARGET ${t})
     list(APPEND _olsf_export_targets ${t})
@@ -44,6 +29,7 @@ install(TARGETS ${_olsf_export_targets} EXPORT olsformerTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY include/olsformer DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${OLSF_C_CONFIG_DIR}/olsformer/c_config.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/olsformer)
 install(EXPORT olsformerTargets NAMESPACE olsformer:: DESTINATION ${OLSF_INSTALL_CMAKEDIR})
 
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/olsformerConfig.cmake.in

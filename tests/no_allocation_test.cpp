@@ -6,8 +6,10 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 
+#include "olsformer/olsformer.h"
 #include "olsformer/olsformer.hpp"
 #include "support/attention_table.hpp"
 #include "support/kernel_table.hpp"
@@ -241,6 +243,168 @@ TEST(NoAllocation, OlsTransformerOfEveryBackend) {
     run_ols<float, olsf::XsimdBackend>();
     run_ols<double, olsf::XsimdBackend>();
 #endif
+    count = w.count();
+  }
+  EXPECT_EQ(count, 0);
+}
+
+template <typename T, class B>
+void run_layers() {
+  static olsf::OlsTransformer<T, 4, 2, 16, B> model;
+  static olsf::LinearAttentionLayer<T, 4, 2, 16, B> linear;
+  static olsf::SoftmaxAttentionLayer<T, 4, 2, 16, B> soft;
+  model.reset();
+  for (int i = 0; i < 12; ++i) {
+    const T x[4] = {T(i % 5), T(1) / T(i + 1), T(i * i % 7), T(2 + i % 3)};
+    const T y[2] = {x[0] - x[2], T(3) * x[1]};
+    (void)model.observe(x, y);
+  }
+  (void)model.refit();
+  (void)linear.load(model.layer());
+  (void)soft.load(model.layer());
+  for (std::size_t i = 0; i < model.context_size(); ++i) {
+    (void)linear.push(model.context_x(i), model.context_y(i));
+    (void)soft.push(model.context_x(i), model.context_y(i));
+  }
+  T y[2], scores[16], out[16 * 2], p[16];
+  olsf::AttentionObservables<T> obs;
+  const T q[4] = {1, 2, 3, 4};
+  (void)linear.forward(q, y, scores);
+  (void)linear.attend(q, y, scores);
+  (void)linear.forward_context(out, 2);
+  for (auto kernel : {olsf::SoftmaxKernel::dot_product, olsf::SoftmaxKernel::gaussian}) {
+    soft.set_kernel(kernel);
+    (void)soft.forward(q, T(2), y, &obs);
+    (void)soft.weights(q, T(2), p);
+  }
+  linear.clear_context();
+  soft.clear_context();
+  (void)linear.forward(q, y);  // empty
+  (void)soft.forward(q, T(2), y);
+}
+
+TEST(NoAllocation, TransformerLayersOfEveryBackend) {
+  long count = 0;
+  {
+    AllocationWindow w;
+    run_layers<float, olsf::ScalarBackend>();
+    run_layers<double, olsf::ScalarBackend>();
+#if defined(OLSF_HAVE_HIGHWAY)
+    run_layers<float, olsf::HighwayBackend>();
+    run_layers<double, olsf::HighwayBackend>();
+#endif
+#if defined(OLSF_HAVE_XSIMD)
+    run_layers<float, olsf::XsimdBackend>();
+    run_layers<double, olsf::XsimdBackend>();
+#endif
+    count = w.count();
+  }
+  EXPECT_EQ(count, 0);
+}
+
+template <typename T, class B>
+void run_hopfield() {
+  static olsf::ModernHopfield<T, 16, 32, 0, B> modern;  // static: the objects hold their patterns
+  static olsf::ModernHopfield<T, 16, 32, 4, B> hetero;
+  static olsf::DenseHopfield<T, 16, 32, B> dense;
+  static olsf::LinearHopfield<T, 16, 32, B> linear;
+  modern.clear();
+  hetero.clear();
+  dense.clear();
+  linear.clear();
+  T p[16], v[4], out[16];
+  for (int k = 0; k < 8; ++k) {
+    for (int i = 0; i < 16; ++i) p[i] = ((k * 7 + i * 3) % 5) < 2 ? T(-1) : T(1);
+    for (int i = 0; i < 4; ++i) v[i] = T(k + i);
+    (void)modern.store(p);
+    (void)hetero.store(p, v);
+    (void)dense.store(p);
+    (void)linear.store(p);
+  }
+  olsf::HopfieldInfo<T> info;
+  T e = 0;
+  (void)modern.retrieve(p, out, {T(2), 5, T(1e-4)}, &info);
+  (void)modern.energy(p, T(2), e);
+  (void)hetero.retrieve(p, v, {T(2), 3, T(0)}, &info);
+  olsf::DenseInfo<T> di;
+  for (const auto kind : {olsf::DenseInteraction::polynomial, olsf::DenseInteraction::rectified_polynomial,
+                          olsf::DenseInteraction::exponential})
+    for (const auto u : {olsf::HopfieldUpdate::synchronous, olsf::HopfieldUpdate::asynchronous})
+      (void)dense.retrieve(p, out, {kind, 3, u, 20}, &di);
+  (void)dense.energy(p, {}, e);
+  olsf::LinearHopfieldInfo<T> li;
+  (void)linear.retrieve(p, out, {3, T(0)}, &li);
+  p[3] = std::numeric_limits<T>::quiet_NaN();
+  (void)modern.retrieve(p, out);
+  (void)dense.retrieve(p, out);
+  (void)linear.retrieve(p, out);
+  (void)modern.store(p);
+}
+
+TEST(NoAllocation, HopfieldOfEveryBackend) {
+  long count = 0;
+  {
+    AllocationWindow w;
+    run_hopfield<float, olsf::ScalarBackend>();
+    run_hopfield<double, olsf::ScalarBackend>();
+#if defined(OLSF_HAVE_HIGHWAY)
+    run_hopfield<float, olsf::HighwayBackend>();
+    run_hopfield<double, olsf::HighwayBackend>();
+#endif
+#if defined(OLSF_HAVE_XSIMD)
+    run_hopfield<float, olsf::XsimdBackend>();
+    run_hopfield<double, olsf::XsimdBackend>();
+#endif
+    static olsf::HebbianHopfield<100, 14> hebbian;
+    hebbian.clear();
+    signed char s[100], o[100];
+    for (int k = 0; k < 10; ++k) {
+      for (int i = 0; i < 100; ++i) s[i] = ((k * 11 + i * 5) % 7) < 3 ? -1 : 1;
+      (void)hebbian.store(s);
+    }
+    olsf::HebbianInfo hi;
+    (void)hebbian.retrieve(s, o, {olsf::HopfieldUpdate::synchronous, 20}, &hi);
+    (void)hebbian.retrieve(s, o, {olsf::HopfieldUpdate::asynchronous, 20}, &hi);
+    std::int64_t he = 0;
+    (void)hebbian.energy(s, he);
+    s[0] = 0;
+    (void)hebbian.store(s);
+    count = w.count();
+  }
+  EXPECT_EQ(count, 0);
+}
+
+// The C API (olsformer.h): objects in static storage, every call inside the window.
+TEST(NoAllocation, CApi) {
+  static olsf_ols ols;
+  static olsf_hopfield memory;
+  long count = 0;
+  {
+    AllocationWindow w;
+    float x[3] = {1, 2, 3}, y = 0, b[3], scores[OLSF_C_OLS_CONTEXT], out[8], p[8];
+    (void)olsf_ols_init(&ols, 3, 1, 0.0f);
+    for (int i = 0; i < 10; ++i) {
+      x[0] = float(i);
+      x[1] = float(i * i % 7);
+      x[2] = float(i % 3);
+      (void)olsf_ols_observe(&ols, x, 2 * x[0] - x[1] + 1);
+    }
+    (void)olsf_ols_refit(&ols);
+    (void)olsf_ols_predict(&ols, x, &y);
+    (void)olsf_ols_attend(&ols, x, &y, scores);
+    (void)olsf_ols_coefficients(&ols, b, &y);
+    (void)olsf_hopfield_init(&memory, 8);
+    for (int k = 0; k < 4; ++k) {
+      for (int i = 0; i < 8; ++i) p[i] = (k + i) % 3 ? 1.0f : -1.0f;
+      (void)olsf_hopfield_store(&memory, p);
+    }
+    unsigned steps = 0;
+    float entropy = 0;
+    (void)olsf_hopfield_retrieve(&memory, p, 1.0f, 3, out, &steps, &entropy);
+    const float q[2] = {1, 0}, k[4] = {1, 0, 0, 1}, v[2] = {1, 2};
+    (void)olsf_attention_decode(2, 2, 1, 1.0f, q, k, 2, v, 1, nullptr, out, &entropy);
+    volatile const char* s = olsf_status_string(OLSF_EMPTY);
+    (void)s;
     count = w.count();
   }
   EXPECT_EQ(count, 0);

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "support/attention_checks.hpp"
@@ -101,6 +103,87 @@ TEST_P(AttnF32, DecodeMatchesEigen) {
     // Eigen's double result is itself within ~1e-15 of the truth; the float bound dominates.
     EXPECT_LE(std::fabs(static_cast<double>(out[c]) - want(c)), static_cast<double>(ref.bound[c]) + 1e-12) << c;
   }
+}
+
+// The head dimensions the SIMD backends compile with d fixed (16, 32, 64, 128, also as
+// dv), beside a runtime d, at n around the block size (attention_block_keys()) and the
+// lane count: decode against a long double reference. The bound is the one of
+// attention_checks.hpp with every weight given the largest relative error r of any key
+// (r_j <= r: a looser bound of the same derivation; those checks' buffers are sized for
+// Cortex-M, too small for d = 128).
+template <typename T>
+void check_specialised_dims(const AttentionTable<T>& t, GtestSink& sink) {
+  using olsf::testing::gam;
+  using olsf::testing::Ref;
+  using olsf::testing::unit_roundoff;
+  constexpr std::size_t kN = 200, kD = 130;
+  static T q[kD], k[kN * kD], v[kN * kD], out[kD + 1];
+  olsf::testing::SplitMix64 rng(46);
+  const std::size_t B = t.block;
+  for (std::size_t d : {std::size_t(16), std::size_t(32), std::size_t(64), std::size_t(128), std::size_t(24)}) {
+    for (std::size_t dv : {d, std::size_t(16), std::size_t(128), std::size_t(9)}) {
+      for (std::size_t n : {std::size_t(1), t.lanes + 1, B - 1, B, B + 1, std::size_t(kN)}) {
+        olsf::testing::fill_uniform(q, d, rng);
+        olsf::testing::fill_uniform(k, n * d, rng);
+        olsf::testing::fill_uniform(v, n * dv, rng, -2, 2);
+        const T beta = T(4) / std::sqrt(static_cast<T>(d));  // logits spread over ~ +-4
+        static Ref l[kN], p[kN];
+        Ref m = -std::numeric_limits<Ref>::infinity(), sigma = 0;
+        for (std::size_t j = 0; j < n; ++j) {
+          Ref s = 0, sa = 0;
+          for (std::size_t i = 0; i < d; ++i) {
+            const Ref x = static_cast<Ref>(q[i]) * static_cast<Ref>(k[j * d + i]);
+            s += x;
+            sa += std::fabs(x);
+          }
+          l[j] = static_cast<Ref>(beta) * s;
+          sigma = std::max(sigma, static_cast<Ref>(beta) * sa);
+          m = std::max(m, l[j]);
+        }
+        Ref z = 0, lmax = 0;
+        for (std::size_t j = 0; j < n; ++j) {
+          p[j] = std::exp(l[j] - m);
+          z += p[j];
+          lmax = std::max(lmax, m - l[j]);
+        }
+        const std::size_t blocks = (n + B - 1) / B;
+        for (int i = 0; i <= int(dv); ++i) out[i] = olsf::testing::kAttnSentinel<T>;
+        const olsf::Status st = t.decode(n, d, dv, beta, q, k, d, v, dv, nullptr, out, nullptr);
+        bool ok = st == olsf::Status::ok && out[dv] == olsf::testing::kAttnSentinel<T>;
+        for (std::size_t c = 0; c < dv && ok; ++c) {
+          Ref want = 0, a = 0;
+          for (std::size_t j = 0; j < n; ++j) {
+            want += p[j] / z * static_cast<Ref>(v[j * dv + c]);
+            a += p[j] / z * std::fabs(static_cast<Ref>(v[j * dv + c]));
+          }
+          const Ref o = std::fabs(want);
+          Ref bound = 0;
+          for (int model = 0; model < 2; ++model) {  // the backend's rounding, then the reference's
+            const Ref u = model == 0 ? unit_roundoff<T>() : unit_roundoff<Ref>();
+            const Ref ke = model == 0 ? static_cast<Ref>(t.exp_max_ulp) : 1;
+            const Ref rescales = model == 0 ? static_cast<Ref>(blocks) : 0;
+            const Ref dl = gam(static_cast<Ref>(d + 2), u) * sigma;
+            const Ref dx = 2 * dl + u * (lmax + 2 * dl);
+            const Ref r = std::exp(dx) * (1 + gam((2 * ke + 2) * (rescales + 1), u)) *
+                              (1 + gam(static_cast<Ref>(n), u)) - 1;
+            const Ref flush = model == 0 ? static_cast<Ref>(n) * static_cast<Ref>(std::numeric_limits<T>::min()) : 0;
+            bound += (a * r + o * r) / (1 - r) * (1 + u) + u * o + flush * (2 + o);
+          }
+          ok = std::fabs(static_cast<Ref>(out[c]) - want) <= bound;
+        }
+        sink(ok, CheckInfo{t.name, "attention_decode", "specialised d / dv vs long double", n, d * 1000 + dv});
+      }
+    }
+  }
+}
+
+TEST_P(AttnF32, DecodeSpecialisedDims) {
+  check_specialised_dims(backend(), sink);
+  EXPECT_EQ(sink.checks, 5 * 4 * 6);
+}
+TEST_P(AttnF64, DecodeSpecialisedDims) {
+  check_specialised_dims(backend(), sink);
+  EXPECT_EQ(sink.checks, 5 * 4 * 6);
 }
 
 // ---- The checks can fail -----------------------------------------------------------------

@@ -112,22 +112,27 @@ TYPED_TEST(Jacobi, RandomSymmetricUpTo64AgainstEigen) {
     EMat<T> a(n, n);
     for (long i = 0; i < n; ++i)
       for (long j = 0; j <= i; ++j) a(i, j) = a(j, i) = static_cast<T>(rng.uniform(-1, 1));
-    const auto r = compare_with_eigen<T, 64, typename TypeParam::Backend>(a);
-    EXPECT_TRUE(r.contracts) << "n=" << n << ": residual " << r.residual << ", orthogonality " << r.orthogonality
-                             << " (in units of n eps ||A||_F and n eps)";
-    // Weyl + residual contract: each eigenvalue within 4 n eps ||A||_F.
-    EXPECT_LE(r.max_abs_error, 4 * static_cast<T>(n) * eps<T>()) << "n=" << n;
-    EXPECT_LE(r.max_abs_error, std::max(r.eigen_max_abs_error, eps<T>())) << "n=" << n << ": no less accurate than Eigen";
+    const auto check = [n](const auto& r, const char* capacity) {
+      EXPECT_TRUE(r.contracts) << "n=" << n << capacity << ": residual " << r.residual << ", orthogonality "
+                               << r.orthogonality << " (in units of n eps ||A||_F and n eps)";
+      // Weyl + residual contract: each eigenvalue within 4 n eps ||A||_F.
+      EXPECT_LE(r.max_abs_error, 4 * static_cast<T>(n) * eps<T>()) << "n=" << n << capacity;
+      EXPECT_LE(r.max_abs_error, std::max(r.eigen_max_abs_error, eps<T>()))
+          << "n=" << n << capacity << ": no less accurate than Eigen";
+    };
+    check(compare_with_eigen<T, 64, typename TypeParam::Backend>(a), ", capacity 64");
+    // Capacity n: unpadded rows, where backends take their fixed-size paths (n = 4, 8).
+    if (n == 4) check(compare_with_eigen<T, 4, typename TypeParam::Backend>(a), ", capacity 4");
+    if (n == 8) check(compare_with_eigen<T, 8, typename TypeParam::Backend>(a), ", capacity 8");
   }
 }
 
-TYPED_TEST(Jacobi, GradedSpdIsRelativelyAccurateAndBeatsEigen) {
-  using T = typename TypeParam::Scalar;
-  // A = D C D, C a well-conditioned SPD matrix with unit diagonal, D spanning 1e-8..1 in
-  // double and 1e-4..1 in float (beyond that, D^2 underflows float's relative range).
-  // Demmel & Veselic: |d lambda| / lambda <= c n eps kappa(C) for Jacobi, while QR-based
-  // solvers only promise n eps ||A|| absolutely.
-  const long n = 12;
+// A = D C D, C a well-conditioned SPD matrix with unit diagonal, D spanning 1e-8..1 in
+// double and 1e-4..1 in float (beyond that, D^2 underflows float's relative range).
+// Demmel & Veselic: |d lambda| / lambda <= c n eps kappa(C) for Jacobi, while QR-based
+// solvers only promise n eps ||A|| absolutely. Solver capacity N >= n.
+template <typename T, std::size_t N, class B>
+void check_graded_spd(long n, ::testing::Test* test) {
   olsf::testing::SplitMix64 rng(99);
   EMat<double> g(n, n);
   for (long i = 0; i < n; ++i)
@@ -145,17 +150,25 @@ TYPED_TEST(Jacobi, GradedSpdIsRelativelyAccurateAndBeatsEigen) {
       const double dj = std::pow(10.0, -decades * static_cast<double>(j) / static_cast<double>(n - 1));
       a(i, j) = static_cast<T>(di * c(i, j) * dj);
     }
-  const auto r = compare_with_eigen<T, 16, typename TypeParam::Backend>(a);
-  EXPECT_TRUE(r.contracts);
+  const auto r = compare_with_eigen<T, N, B>(a);
+  EXPECT_TRUE(r.contracts) << "n=" << n;
   // Rounding A to T already perturbs each entry by u relative, i.e. C by u: that alone
   // moves eigenvalues by up to n u kappa(C) relatively; the solver adds about as much.
-  EXPECT_LE(r.max_rel_error, 4 * static_cast<T>(n) * eps<T>() * static_cast<T>(kappa));
-  EXPECT_LT(r.max_rel_error, r.eigen_max_rel_error) << "Jacobi must be more accurate than Eigen here";
-  char text[64];
+  EXPECT_LE(r.max_rel_error, 4 * static_cast<T>(n) * eps<T>() * static_cast<T>(kappa)) << "n=" << n;
+  EXPECT_LT(r.max_rel_error, r.eigen_max_rel_error) << "n=" << n << ": Jacobi must be more accurate than Eigen here";
+  char key[64], text[64];
   std::snprintf(text, sizeof text, "%.3e", static_cast<double>(r.max_rel_error));
-  this->RecordProperty("jacobi_max_rel_error", text);
+  std::snprintf(key, sizeof key, "jacobi_max_rel_error_n%ld", n);
+  test->RecordProperty(key, text);
   std::snprintf(text, sizeof text, "%.3e", static_cast<double>(r.eigen_max_rel_error));
-  this->RecordProperty("eigen_max_rel_error", text);
+  std::snprintf(key, sizeof key, "eigen_max_rel_error_n%ld", n);
+  test->RecordProperty(key, text);
+}
+
+TYPED_TEST(Jacobi, GradedSpdIsRelativelyAccurateAndBeatsEigen) {
+  using T = typename TypeParam::Scalar;
+  check_graded_spd<T, 16, typename TypeParam::Backend>(12, this);
+  check_graded_spd<T, 8, typename TypeParam::Backend>(8, this);  // the fixed-size paths
 }
 
 // Hilbert up to 12 and W21 are double-precision cases (issue #3).

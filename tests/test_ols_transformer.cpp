@@ -403,7 +403,8 @@ TEST(OlsNist, CertifiedValuesDouble) { run_nist<double>(true); }
 TEST(OlsNist, CertifiedValuesFloatReported) { run_nist<float>(false); }
 
 // ---- diabetes: 442 x 10, exact reference ---------------------------------------------------
-template <class T>
+// Batch = true: the 442 rows go in by one observe_batch (the register-blocked slow memory).
+template <class T, bool Batch = false>
 double diabetes_max_rel_error(olsf::OlsSolver solver) {
   const auto rows = read_csv(kData + "/real/diabetes_raw.csv");
   EXPECT_EQ(rows.size(), 442u);
@@ -425,11 +426,20 @@ double diabetes_max_rel_error(olsf::OlsSolver solver) {
   olsf::OlsOptions<T> opt;
   opt.solver = solver;
   auto model = std::make_unique<olsf::OlsTransformer<T, 10, 1, 512>>(opt);
+  std::vector<T> bx, by;
   for (const auto& r : rows) {
     T x[10];
     for (std::size_t j = 0; j < 10; ++j) x[j] = static_cast<T>(r[j]);
     const T y = static_cast<T>(r[10]);
-    EXPECT_EQ(model->observe(x, &y), Status::ok);
+    if (Batch) {
+      bx.insert(bx.end(), x, x + 10);
+      by.push_back(y);
+    } else {
+      EXPECT_EQ(model->observe(x, &y), Status::ok);
+    }
+  }
+  if (Batch) {
+    EXPECT_EQ(model->observe(by.size(), bx.data(), by.data()), Status::ok);
   }
   EXPECT_EQ(model->refit(), Status::ok);
   long double worst = std::fabs(model->intercept()[0] - want[0]) / std::fabs(want[0]);
@@ -762,6 +772,89 @@ TEST(OlsSlowMemory, WarmRefitAfterNewSamples) {
   const LD bound = covariance_bound<double>(ref, d.ey(), 1056, 16, 0);
   for (std::size_t j = 0; j < 16; ++j)
     EXPECT_LE(std::fabs(ref.scale(static_cast<long>(j)) * (warm.coefficients()(j, 0) - ref.beta(static_cast<long>(j), 0))), bound);
+}
+
+// ---- batched observation (CovarianceAccumulator::add_batch) -----------------------------------
+TEST(OlsDiabetes, BatchCoefficientsMatchExactReference) {
+  const double cov = diabetes_max_rel_error<double, true>(olsf::OlsSolver::covariance);
+  const double acc = diabetes_max_rel_error<double, true>(olsf::OlsSolver::accurate);
+  std::printf("[ diabetes ] observe_batch: max relative coefficient error: covariance %.3g, accurate %.3g\n", cov, acc);
+  EXPECT_LE(cov, 1e-10);
+  EXPECT_LE(acc, 1e-10);
+}
+
+// observe_batch in uneven blocks against observe() one by one: both fits within the
+// first-order bound of the long double reference, the same context ring bit for bit.
+TYPED_TEST(OlsTransformer, BatchObserveEqualsSampleBySample) {
+  using T = typename TypeParam::Scalar;
+  using B = typename TypeParam::Backend;
+  constexpr std::size_t kSmallCtx = 40;  // smaller than the data: the ring wraps
+  const std::size_t m = 300;
+  const auto data = random_data<T, kD, kK>(m, 0.5, 1e-3, 141);
+  auto one = std::make_unique<olsf::OlsTransformer<T, kD, kK, kSmallCtx, B>>();
+  auto batch = std::make_unique<olsf::OlsTransformer<T, kD, kK, kSmallCtx, B>>();
+  for (std::size_t i = 0; i < m; ++i) ASSERT_EQ(one->observe(&data.x[i * kD], &data.y[i * kK]), Status::ok);
+  const std::size_t blocks[] = {1, 17, 3, 100, 50, 129};  // sums to 300
+  std::size_t at = 0;
+  for (std::size_t b : blocks) {
+    ASSERT_EQ(batch->observe(b, &data.x[at * kD], &data.y[at * kK]), Status::ok);
+    at += b;
+  }
+  ASSERT_EQ(at, m);
+  ASSERT_EQ(batch->slow_memory().count(), m);
+  ASSERT_EQ(batch->context_size(), kSmallCtx);
+  for (std::size_t j = 0; j < kSmallCtx; ++j) {
+    for (std::size_t c = 0; c < kD; ++c) EXPECT_EQ(batch->context_x(j)[c], one->context_x(j)[c]);
+    for (std::size_t c = 0; c < kK; ++c) EXPECT_EQ(batch->context_y(j)[c], one->context_y(j)[c]);
+  }
+  ASSERT_EQ(one->refit(), Status::ok);
+  ASSERT_EQ(batch->refit(), Status::ok);
+  const Reference ref = reference(data.ex(), data.ey(), true);
+  for (long t = 0; t < static_cast<long>(kK); ++t) {
+    const LD bound = covariance_bound<T>(ref, data.ey(), m, kD, t);
+    EVec d1(kD), d2(kD);
+    for (std::size_t j = 0; j < kD; ++j) {
+      const LD want = ref.beta(static_cast<long>(j), t);
+      d1(static_cast<long>(j)) = ref.scale(static_cast<long>(j)) * (static_cast<LD>(one->coefficients()(j, static_cast<std::size_t>(t))) - want);
+      d2(static_cast<long>(j)) = ref.scale(static_cast<long>(j)) * (static_cast<LD>(batch->coefficients()(j, static_cast<std::size_t>(t))) - want);
+    }
+    EXPECT_LE(d1.norm(), bound);
+    EXPECT_LE(d2.norm(), bound);
+  }
+  // A rejected block changes nothing (slow memory nor ring).
+  std::vector<T> bad(data.x.begin(), data.x.begin() + 10 * kD);
+  bad[5 * kD + 2] = std::numeric_limits<T>::quiet_NaN();
+  const std::size_t count = batch->slow_memory().count();
+  EXPECT_EQ(batch->observe(10, bad.data(), data.y.data()), Status::non_finite_input);
+  EXPECT_EQ(batch->slow_memory().count(), count);
+  for (std::size_t j = 0; j < kSmallCtx; ++j)
+    for (std::size_t c = 0; c < kD; ++c) EXPECT_EQ(batch->context_x(j)[c], one->context_x(j)[c]);
+}
+
+// Two accumulators filled by add_batch and merged equal one add_batch over everything
+// (the split of a fit across cores), within the Welford/Chan per-entry bound.
+TEST(OlsSlowMemory, BatchMergeEqualsOnePass) {
+  const auto d = random_data<double, kD, kK>(300, 1.0, 1e-1, 151);
+  olsf::CovarianceAccumulator<double, kD, kK> one, first, second;
+  ASSERT_EQ(one.add_batch(300, d.x.data(), kD, d.y.data(), kK), Status::ok);
+  ASSERT_EQ(first.add_batch(110, d.x.data(), kD, d.y.data(), kK), Status::ok);
+  ASSERT_EQ(second.add_batch(190, d.x.data() + 110 * kD, kD, d.y.data() + 110 * kK, kK), Status::ok);
+  ASSERT_EQ(first.merge(second), Status::ok);
+  EXPECT_EQ(first.count(), 300u);
+  const Reference ref = reference(d.ex(), d.ey(), true);
+  const LD u = unit<double>();
+  for (std::size_t i = 0; i < kD; ++i) {
+    const LD si = ref.scale(static_cast<long>(i));
+    EXPECT_LE(std::fabs(static_cast<LD>(first.mean_x()[i]) - one.mean_x()[i]), 2 * 310 * u * (std::fabs(ref.mean_x(static_cast<long>(i))) + si / std::sqrt(300.0L)));
+    for (std::size_t j = 0; j < kD; ++j) {
+      EXPECT_LE(std::fabs(static_cast<LD>(first.sxx()(i, j)) - one.sxx()(i, j)), 2 * 310 * u * si * ref.scale(static_cast<long>(j)));
+      EXPECT_EQ(one.sxx()(i, j), one.sxx()(j, i));
+    }
+    for (std::size_t t = 0; t < kK; ++t) {
+      const LD sy = (d.ey().col(static_cast<long>(t)).array() - ref.mean_y(static_cast<long>(t))).matrix().norm();
+      EXPECT_LE(std::fabs(static_cast<LD>(first.sxy()(i, t)) - one.sxy()(i, t)), 2 * 310 * u * si * sy);
+    }
+  }
 }
 
 }  // namespace

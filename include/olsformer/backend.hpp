@@ -44,6 +44,10 @@ namespace olsf {
     static auto linear_attention_query(A... a) noexcept { return ns::linear_attention_query(a...); }            \
     template <class... A>                                                                                       \
     static auto linear_attention(A... a) noexcept { return ns::linear_attention(a...); }                        \
+    template <class... A>                                                                                       \
+    static auto column_sums(A... a) noexcept { return ns::column_sums(a...); }                                  \
+    template <class... A>                                                                                       \
+    static auto centred_gram_update(A... a) noexcept { return ns::centred_gram_update(a...); }                  \
   }
 
 OLSF_BACKEND_POLICY(ScalarBackend, ::olsf::scalar);

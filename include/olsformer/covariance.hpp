@@ -87,6 +87,83 @@ class CovarianceAccumulator {
     return Status::ok;
   }
 
+  // Adds m samples at once: row i of X (D entries) at x + i ldx, row i of Y (K entries) at
+  // y + i ldy. Without forgetting the block is folded in by the corrected two-pass
+  // algorithm and Chan et al.'s merge (detail/covariance_api.inc): a register-blocked
+  // rank-m update instead of m rank-one updates, with the same numerical properties
+  // (the block is centred on its own mean before any product is formed). With forgetting
+  // the samples are added one by one (each has its own weight gamma^(m-1-i)). The result
+  // equals m calls of add() up to rounding.
+  // Statuses: ok (m == 0 included); invalid_argument (null pointer with m > 0, ldx < D or
+  // ldy < K); non_finite_input (a NaN/Inf entry, or values so large that a column sum or
+  // m |deviation|^2 would overflow; this bound is a little stricter than add()'s). On any
+  // status but ok nothing changes: the whole block is rejected.
+  Status add_batch(std::size_t m, const T* x, std::size_t ldx, const T* y, std::size_t ldy) noexcept {
+    if (m == 0) return Status::ok;
+    if (x == nullptr || y == nullptr || ldx < D || ldy < K) return Status::invalid_argument;
+    // Pass 1: block sums (a NaN/Inf anywhere makes its column sum non-finite) and the
+    // largest magnitudes, which bound every deviation the update will form.
+    T sx[D], ax[D], sy[K], ay[K];
+    Backend::column_sums(m, D, x, ldx, sx, ax);
+    Backend::column_sums(m, K, y, ldy, sy, ay);
+    const T mt = static_cast<T>(m);
+    T cx[D], cy[K];
+    T big = 0;
+    for (std::size_t j = 0; j < D; ++j) {
+      cx[j] = sx[j] / mt;
+      if (!std::isfinite(cx[j])) return Status::non_finite_input;
+      // |c_j| <= amax_j, and any running mean lies between the old mean and the samples,
+      // so every deviation formed below (also by add() with forgetting) is below this.
+      const T b = T(2) * ax[j] + std::fabs(mean_x_[j]);
+      big = b > big ? b : big;
+    }
+    for (std::size_t j = 0; j < K; ++j) {
+      cy[j] = sy[j] / mt;
+      if (!std::isfinite(cy[j])) return Status::non_finite_input;
+      const T b = T(2) * ay[j] + std::fabs(mean_y_[j]);
+      big = b > big ? b : big;
+    }
+    if (!std::isfinite(big * big) || !std::isfinite(mt * big * big)) return Status::non_finite_input;
+    // Commit (nothing below can fail).
+    if (gamma_ != T(1)) {
+      // Every add() sees deviations below `big` (see above), so none of them fails.
+      for (std::size_t i = 0; i < m; ++i) (void)add(x + i * ldx, y + i * ldy);
+      return Status::ok;
+    }
+    // Pass 2: the block's Gram matrix about its mean c goes straight into the sums (the
+    // merge formula adds it unchanged), with the residuals r = sum (x - c).
+    T rx[D], ry[K];
+    Backend::centred_gram_update(m, D, K, x, ldx, cx, y, ldy, cy, sxx_.data(), sxx_.stride(), sxy_.data(),
+                                 sxy_.stride(), syy_, rx, ry);
+    // Corrected two-pass: the block mean is c + r / m, its centred sums G - r r^T / m.
+    for (std::size_t j = 0; j < D; ++j) {
+      rx[j] /= mt;
+      cx[j] += rx[j];
+    }
+    for (std::size_t j = 0; j < K; ++j) {
+      ry[j] /= mt;
+      cy[j] += ry[j];
+    }
+    rank_one(-mt, rx, ry, rx, ry);
+    // Chan et al.: S += (W m / (W + m)) delta delta^T, mean += delta m / (W + m).
+    const T w = weight_ + mt;
+    const T c = weight_ * mt / w;
+    const T fb = mt / w;
+    T dx[D], dy[K];
+    for (std::size_t j = 0; j < D; ++j) {
+      dx[j] = cx[j] - mean_x_[j];
+      mean_x_[j] = weight_ > T(0) ? mean_x_[j] + dx[j] * fb : cx[j];
+    }
+    for (std::size_t j = 0; j < K; ++j) {
+      dy[j] = cy[j] - mean_y_[j];
+      mean_y_[j] = weight_ > T(0) ? mean_y_[j] + dy[j] * fb : cy[j];
+    }
+    if (weight_ > T(0)) rank_one(c, dx, dy, dx, dy);
+    weight_ = w;
+    count_ += m;
+    return Status::ok;
+  }
+
   // Folds `other` into this accumulator (Chan et al.): the result equals one pass over
   // both streams up to rounding. Forgetting is not applied by a merge (both parts are
   // taken at their current weights). Merging an empty accumulator changes nothing.

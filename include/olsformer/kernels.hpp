@@ -20,6 +20,7 @@ namespace scalar {
 #include "olsformer/detail/kernel_api.inc"
 #include "olsformer/detail/attention_api.inc"
 #include "olsformer/detail/jacobi_api.inc"
+#include "olsformer/detail/covariance_api.inc"
 }  // namespace scalar
 
 #if defined(OLSF_HAVE_HIGHWAY)
@@ -28,6 +29,7 @@ namespace highway {
 #include "olsformer/detail/kernel_api.inc"
 #include "olsformer/detail/attention_api.inc"
 #include "olsformer/detail/jacobi_api.inc"
+#include "olsformer/detail/covariance_api.inc"
 }  // namespace highway
 #endif
 
@@ -38,6 +40,7 @@ namespace xsimd {
 #include "olsformer/detail/kernel_api.inc"
 #include "olsformer/detail/attention_api.inc"
 #include "olsformer/detail/jacobi_api.inc"
+#include "olsformer/detail/covariance_api.inc"
 }  // namespace xsimd
 #endif
 

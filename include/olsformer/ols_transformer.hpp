@@ -127,6 +127,33 @@ class OlsTransformer {
     return Status::ok;
   }
 
+  // observe() for m samples at once: row i of X (D entries) at x + i ldx, of Y (K entries)
+  // at y + i ldy. The slow memory takes the block as one register-blocked rank-m update
+  // (CovarianceAccumulator::add_batch); only the last min(m, Context) rows are copied into
+  // the ring. Equals m calls of observe() up to rounding.
+  // Statuses: those of CovarianceAccumulator::add_batch; on any status but ok nothing
+  // changes (the whole block is rejected).
+  Status observe_batch(std::size_t m, const T* x, std::size_t ldx, const T* y, std::size_t ldy) noexcept {
+    const Status s = acc_.add_batch(m, x, ldx, y, ldy);
+    if (s != Status::ok || m == 0) return s;
+    const std::size_t keep = m < Context ? m : Context;
+    std::size_t slot = (head_ + (m - keep)) % Context;
+    for (std::size_t i = m - keep; i < m; ++i) {
+      const T* xi = x + i * ldx;
+      const T* yi = y + i * ldy;
+      T* cxr = ctx_x_.row(slot);
+      T* cyr = ctx_y_.row(slot);
+      for (std::size_t j = 0; j < D; ++j) cxr[j] = xi[j];
+      for (std::size_t j = 0; j < K; ++j) cyr[j] = yi[j];
+      slot = slot + 1 == Context ? 0 : slot + 1;
+    }
+    head_ = slot;
+    ctx_size_ = m >= Context || ctx_size_ + m >= Context ? Context : ctx_size_ + m;
+    return Status::ok;
+  }
+  // Rows packed one after the other (ldx = D, ldy = K).
+  Status observe(std::size_t m, const T* x, const T* y) noexcept { return observe_batch(m, x, D, y, K); }
+
   // Merges another model's slow memory (Chan et al.; see covariance.hpp) into this one,
   // e.g. a fit split across cores or devices. The context ring is not merged.
   // Statuses: those of CovarianceAccumulator::merge; on failure nothing changes.
@@ -274,7 +301,12 @@ class OlsTransformer {
       xc[j] = x[j] - centre_x_[j];
     }
     Backend::gemv_t(D, K, T(1), beta_.data(), beta_.stride(), xc, 1, T(0), out, 1);
-    for (std::size_t t = 0; t < K; ++t) y[t] = centre_y_[t] + out[t];
+    // A finite but huge x can overflow x - centre or the products: no inf/NaN with ok.
+    for (std::size_t t = 0; t < K; ++t) {
+      out[t] += centre_y_[t];
+      if (!std::isfinite(out[t])) return Status::non_finite_input;
+    }
+    for (std::size_t t = 0; t < K; ++t) y[t] = out[t];
     return Status::ok;
   }
 
@@ -296,15 +328,21 @@ class OlsTransformer {
     Backend::gemv_t(D, D, T(1), l_.data(), l_.stride(), xc, 1, T(0), q, 1);
     Backend::gemv(D, D, T(1), l_.data(), l_.stride(), q, 1, T(0), wv, 1);
     for (std::size_t t = 0; t < K; ++t) acc[t] = T(0);
+    bool finite = true;
     for (std::size_t j = 0; j < ctx_size_; ++j) {
-      const std::size_t slot = context_slot(j);
-      T tok[D];
-      for (std::size_t c = 0; c < D; ++c) tok[c] = ctx_x_(slot, c) - centre_x_[c];
-      const T a = Backend::dot(D, wv, 1, tok, 1);
-      if (scores) scores[j] = a;
-      for (std::size_t t = 0; t < K; ++t) acc[t] += a * (ctx_y_(slot, t) - centre_y_[t]);
+      const T a = score(wv, context_slot(j));
+      finite = finite && std::isfinite(a);
+      for (std::size_t t = 0; t < K; ++t) acc[t] += a * (ctx_y_(context_slot(j), t) - centre_y_[t]);
     }
-    for (std::size_t t = 0; t < K; ++t) y[t] = centre_y_[t] + acc[t];
+    // A finite but huge x can overflow the scores or the sum: report it, write nothing.
+    for (std::size_t t = 0; t < K; ++t) {
+      acc[t] += centre_y_[t];
+      finite = finite && std::isfinite(acc[t]);
+    }
+    if (!finite) return Status::non_finite_input;
+    // Scores go out only once the whole result is known to be good (a second, D-per-token pass).
+    for (std::size_t j = 0; scores && j < ctx_size_; ++j) scores[j] = score(wv, context_slot(j));
+    for (std::size_t t = 0; t < K; ++t) y[t] = acc[t];
     return Status::ok;
   }
 
@@ -327,6 +365,13 @@ class OlsTransformer {
   const T* context_y(std::size_t j) const noexcept { return ctx_y_.row(context_slot(j)); }
 
  private:
+  // a_i = w . (x_i - centre_x) for the context token in ring slot `slot`.
+  T score(const T* w, std::size_t slot) const noexcept {
+    T tok[D];
+    for (std::size_t c = 0; c < D; ++c) tok[c] = ctx_x_(slot, c) - centre_x_[c];
+    return Backend::dot(D, w, 1, tok, 1);
+  }
+
   static bool valid(const OlsOptions<T>& o) noexcept {
     return o.ridge >= T(0) && std::isfinite(o.ridge) && std::isfinite(o.rank_cutoff) && o.forgetting > T(0) &&
            o.forgetting <= T(1);

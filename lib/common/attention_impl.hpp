@@ -1,7 +1,7 @@
 // olsformer (internal): the attention drivers every backend shares (attention_api.inc).
 // The logic (argument checks, masking, online softmax, observables, statuses) is written
 // once here; a backend supplies the vector work through an `Ops` type:
-//   static constexpr std::size_t kPad;  // the scores scratch is a multiple of this
+//   static constexpr std::size_t kPad;  // exp_shift counts are multiples of this (divides the block)
 //   // s[r * lds + j] = scale * (q_r . k_j) for r < nq <= kAttentionRows, j < nk
 //   void scores(nq, nk, d, const T* q, ldq, const T* k, ldk, T scale, T* s, lds) const;
 //   // s[j] = e^(s[j] - m) for j < count (a multiple of kPad; s[j] <= m or -inf); returns the sum
@@ -17,6 +17,7 @@
 #pragma once
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 
 #include "olsformer/kernels.hpp"
@@ -34,10 +35,11 @@ inline bool attn_finite(T x) noexcept {
   return std::fabs(x) <= std::numeric_limits<T>::max();  // false for NaN and +-inf
 }
 
+// No early exit: a branch-free loop the compiler vectorizes (inputs are rarely bad).
 template <typename T>
 inline bool all_finite(std::size_t n, const T* x) noexcept {
   bool ok = true;
-  for (std::size_t i = 0; i < n; ++i) ok = ok && attn_finite(x[i]);
+  for (std::size_t i = 0; i < n; ++i) ok &= attn_finite(x[i]);
   return ok;
 }
 
@@ -117,7 +119,10 @@ Status attend_tile(const Ops& ops, std::size_t nq, std::size_t d, std::size_t dv
         bad = !ops.logit_max(lim, sr, bm);
       }
       if (bad) return Status::non_finite_input;
-      for (std::size_t j = lim; j < B; ++j) sr[j] = -inf;  // beyond the row's keys: weight 0
+      // The exps run over whole vectors only as far as the block's keys (a short last
+      // block, small n, costs no exps for the rest of the block).
+      const std::size_t cnt = (nb + Ops::kPad - 1) / Ops::kPad * Ops::kPad;
+      for (std::size_t j = lim; j < cnt; ++j) sr[j] = -inf;  // beyond the row's keys: weight 0
       RowState<T>& t = st[r];
       if (bm > t.max) {
         if (t.z > T(0)) {
@@ -131,13 +136,13 @@ Status attend_tile(const Ops& ops, std::size_t nq, std::size_t d, std::size_t dv
         t.max = bm;
       }
       if (t.max == -inf) {  // nothing seen in this row yet: all weights are 0
-        for (std::size_t j = 0; j < B; ++j) sr[j] = T(0);
+        for (std::size_t j = 0; j < cnt; ++j) sr[j] = T(0);
         continue;
       }
       if (obs) {
-        for (std::size_t j = 0; j < B; ++j) lcopy[r * B + j] = sr[j];
+        for (std::size_t j = 0; j < cnt; ++j) lcopy[r * B + j] = sr[j];
       }
-      const T zb = ops.exp_shift(B, sr, t.max);
+      const T zb = ops.exp_shift(cnt, sr, t.max);
       if (obs && zb > T(0)) {
         T mb = 0;
         for (std::size_t j = 0; j < lim; ++j)
@@ -195,7 +200,8 @@ Status attention_decode(const Ops& ops, std::size_t n, std::size_t d, std::size_
   if (n == 0) return Status::empty;
   Status s = check_attention_args(beta, d, dv);
   if (s != Status::ok) return s;
-  if (!all_finite(d, q)) return Status::non_finite_input;
+  // No separate pass over q: a NaN/Inf in q makes every score NaN or +-inf (inf * 0 is
+  // NaN), and attend_tile checks every score before it is used, mask or not.
   // The accumulator is scratch: out stays untouched until every key has been checked.
   alignas(64) T acc[kAttentionMaxDim];
   AttentionObservables<T> o;
@@ -269,9 +275,13 @@ Status linear_attention_update(const Ops& ops, std::size_t d, std::size_t dv, Fe
   if (d > kAttentionMaxDim || dv > kAttentionMaxDim) return Status::capacity_exceeded;
   if (!all_finite(d, k) || !all_finite(dv, v)) return Status::non_finite_input;
   alignas(64) T f[kAttentionMaxDim];
-  ops.feature(d, k, f, phi);
-  ops.rank1(d, dv, f, v, s, lds);
-  for (std::size_t i = 0; i < d; ++i) z[i] += f[i];
+  const T* fk = k;  // identity features: k itself, no copy
+  if (phi != FeatureMap::identity) {
+    ops.feature(d, k, f, phi);
+    fk = f;
+  }
+  ops.rank1(d, dv, fk, v, s, lds);
+  for (std::size_t i = 0; i < d; ++i) z[i] += fk[i];
   return Status::ok;
 }
 
@@ -281,8 +291,14 @@ Status linear_attention_query(const Ops& ops, std::size_t d, std::size_t dv, Fea
   if (!valid_feature(phi)) return Status::invalid_argument;
   if (d > kAttentionMaxDim || dv > kAttentionMaxDim) return Status::capacity_exceeded;
   if (!all_finite(d, q)) return Status::non_finite_input;
-  alignas(64) T f[kAttentionMaxDim];
-  ops.feature(d, q, f, phi);
+  alignas(64) T fbuf[kAttentionMaxDim];
+  const T* f = q;  // identity features: q itself, no copy (unless out overlaps q)
+  const auto qa = reinterpret_cast<std::uintptr_t>(q), oa = reinterpret_cast<std::uintptr_t>(out);
+  const bool overlap = qa < oa + dv * sizeof(T) && oa < qa + d * sizeof(T);
+  if (phi != FeatureMap::identity || overlap) {
+    ops.feature(d, q, fbuf, phi);
+    f = fbuf;
+  }
   T den = 1;
   if (normalize) {
     den = ops.dot(d, f, z);

@@ -13,9 +13,14 @@
 #pragma once
 #include <cmath>
 #include <cstddef>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+#include <utility>
 
 #include "jacobi_rotation.hpp"
 #include "olsformer/kernels.hpp"
+#include "olsformer/simd_width.hpp"
 
 namespace olsf::detail {
 
@@ -111,6 +116,239 @@ std::size_t jacobi_parallel_sweep(Ops& ops, std::size_t n, T* a, std::size_t lda
   return rotations;
 }
 
+// Calls f(std::integral_constant<std::size_t, I>{}) for I = 0, 1, ...: the fixed-size
+// sweep below indexes its register arrays with these constants only, so that the compiler
+// keeps them in registers (a runtime index would force them to memory).
+template <class F, std::size_t... I>
+[[gnu::always_inline]] inline void unrolled(std::index_sequence<I...>, F&& f) noexcept {
+  (f(std::integral_constant<std::size_t, I>{}), ...);
+}
+
+// a b + c, fused where the target has a fast FMA (Cortex-M4F for float, NEON, x86 with
+// FMA), else as written. Spelling the fused step out keeps results in place: the
+// compiler then needs no register moves in the rotation updates.
+template <typename T>
+[[gnu::always_inline]] inline T mul_add(T a, T b, T c) noexcept {
+#if defined(__FP_FAST_FMAF) && defined(__FP_FAST_FMA)
+  return std::fma(a, b, c);
+#elif defined(__FP_FAST_FMAF)
+  if constexpr (sizeof(T) == sizeof(float)) return std::fma(a, b, c);
+  else return a * b + c;
+#else
+  return a * b + c;
+#endif
+}
+
+// (x, y) <- (c x - s y, s x + c y): one plane rotation of an element pair.
+template <typename T>
+[[gnu::always_inline]] inline void rotate_elements(T& x, T& y, T c, T s) noexcept {
+  const T x0 = x, y0 = y;
+  y = mul_add(s, x0, c * y0);
+  x = mul_add(-s, y0, c * x0);
+}
+
+// jacobi_needs_rotation without its square root, for the fixed-size sweep: on squares,
+// apq^2 > rel_tol^2 |app aqq| and apq^2 > abs_tol^2, while apq^2 is far from underflow
+// (>= min / eps, where a square is still correct to a rounding); tinier pairs take the
+// exact test. (A rounding at the threshold itself may decide either way, as it may there.)
+template <typename T>
+struct SquaredThreshold {
+  T rel2, floor2, rel_tol, abs_tol;
+  static constexpr T safe() noexcept { return std::numeric_limits<T>::min() / std::numeric_limits<T>::epsilon(); }
+  SquaredThreshold(T rel, T abs) noexcept
+      : rel2(rel * rel), floor2(abs * abs > safe() ? abs * abs : safe()), rel_tol(rel), abs_tol(abs) {}
+  bool operator()(T app, T aqq, T apq) const noexcept {
+    const T a2 = apq * apq;
+    if (a2 > rel2 * std::fabs(app * aqq)) {
+      if (a2 > floor2) return true;
+    } else if (a2 >= safe()) {
+      return false;
+    }
+    return jacobi_needs_rotation(app, aqq, apq, rel_tol, abs_tol);
+  }
+};
+
+// Row-cyclic two-sided Jacobi for a fixed n = N (row stride LD for A and Vt), the scalar
+// fast path (issue #10: Cortex-M4F). Same rotations (jacobi_rotation.hpp) and threshold
+// test as the generic drivers. The diagonal is compensated the cheaper way of Rutishauser
+// (Wilkinson & Reinsch, Handbook for Automatic Computation II, 1971, contribution II/1;
+// not in papers.md): the rotations use d, updated in place, while the sweep's updates
+// also add up in z, and the sweep ends with d = d(start) + z: one rounding per sweep
+// instead of one per rotation. (On 2000 random
+// 8 x 8 float matrices: max error 1.87e-7 ||A||_F, TwoSum's 1.84e-7, in place only
+// 2.84e-7; Eigen's SelfAdjointEigenSolver 1.0e-6. TwoSum costs 2,900 more instructions
+// per 8 x 8 solve on Cortex-M4, this 700.) What differs otherwise is the bookkeeping:
+//  - the pairs (p, q), q = p + 1 .. N - 1, all share row p: row p of A and of Vt stay in
+//    registers for the whole row (x, v), and only row q is loaded and stored per rotation;
+//  - q and k are compile-time constants, so every address is an immediate offset and no
+//    loop counter runs; the diagonal lives in d (and z) during the sweep;
+//  - A is kept symmetric in memory by storing each new entry of row q in both triangles;
+//    row p's entries in memory (and the cells of column p) are stale while row p lives in
+//    registers, and are written back, in both triangles, when the row is done. The k = p
+//    lane of the row update reads such a stale cell; its results are never used (x[p] is
+//    the diagonal position, kept in dp) and the cell is zeroed.
+//  - a row is only loaded once a pair in it needs a rotation: the last sweep, which only
+//    tests, costs a threshold test per pair.
+// (flatten: every lambda of the unrolled loops inlined, or the arrays would live in memory)
+template <typename T, std::size_t N, std::size_t LD>
+[[gnu::flatten]] std::size_t jacobi_cyclic_sweep_fixed(T* a, T* vt, T rel_tol, T abs_tol) noexcept {
+  static_assert(N >= 2 && LD >= N, "fixed-size sweep: 2 <= N <= LD");
+  T d[N], d0[N], z[N];
+  for (std::size_t j = 0; j < N; ++j) {
+    d[j] = d0[j] = a[j * LD + j];
+    z[j] = T(0);
+  }
+  const SquaredThreshold<T> needs_rotation(rel_tol, abs_tol);
+  std::size_t rotations = 0;
+  for (std::size_t p = 0; p + 1 < N; ++p) {
+    T* const rowp = a + p * LD;
+    std::size_t q0 = p + 1;
+    while (q0 < N && !needs_rotation(d[p], d[q0], rowp[q0])) ++q0;
+    if (q0 == N) continue;
+    T* const vp = vt + p * LD;
+    T x[N], v[N];
+    unrolled(std::make_index_sequence<N>(), [&](auto k) {
+      x[k] = rowp[k];
+      v[k] = vp[k];
+    });
+    T dp = d[p], zp = z[p];
+    unrolled(std::make_index_sequence<N>(), [&](auto qc) {
+      constexpr std::size_t q = decltype(qc)::value;
+      if (q < q0) return;  // also q <= p
+      const T apq = x[q];
+      if (q != q0 && !needs_rotation(dp, d[q], apq)) return;  // (q0 passed the test above)
+      const auto r = jacobi_rotation(dp, d[q], apq);
+{  // Rutishauser's accumulated diagonal update (see above)
+        const T h = r.t * apq;
+        dp -= h;
+        zp -= h;
+        d[q] += h;
+        z[q] += h;
+      }
+      T* const rowq = a + q * LD;
+      unrolled(std::make_index_sequence<N>(), [&](auto kc) {
+        constexpr std::size_t k = decltype(kc)::value;
+        if constexpr (k != q) {
+          T y = rowq[k];
+          rotate_elements(x[k], y, r.c, r.s);
+          rowq[k] = y;
+          a[k * LD + q] = y;
+        }
+      });
+      x[q] = T(0);    // the rotated pair's entry, exactly
+      rowq[p] = T(0);  // (its mirror a[p][q] is row p's: written back below)
+      T* const vq = vt + q * LD;
+      unrolled(std::make_index_sequence<N>(), [&](auto k) {
+        T y = vq[k];
+        rotate_elements(v[k], y, r.c, r.s);
+        vq[k] = y;
+      });
+      ++rotations;
+    });
+    unrolled(std::make_index_sequence<N>(), [&](auto kc) {
+      constexpr std::size_t k = decltype(kc)::value;
+      rowp[k] = x[k];
+      a[k * LD + p] = x[k];
+      vp[k] = v[k];
+    });
+    d[p] = dp;
+    z[p] = zp;
+  }
+  for (std::size_t j = 0; j < N; ++j) a[j * LD + j] = d0[j] + z[j];
+  return rotations;
+}
+
+// The same sweep with each row as N / W vectors of W lanes (GCC/Clang vector extensions:
+// NEON or SSE/AVX registers, whichever the target has), for the SIMD backends: per
+// rotation, row q of A and of Vt is 2 N / W vector loads, fused updates and stores; only
+// the mirror stores into column q stay scalar. The k = q lane of the row update lands in
+// the diagonal cell of row q, which the sweep does not read (the diagonal lives in d).
+// Same arithmetic as jacobi_cyclic_sweep_fixed, element by element.
+template <typename T, std::size_t W>
+struct LaneVector {
+  typedef T type __attribute__((vector_size(W * sizeof(T))));
+};
+
+template <typename T, std::size_t N, std::size_t LD, std::size_t W>
+[[gnu::flatten]] std::size_t jacobi_cyclic_sweep_fixed_vec(T* a, T* vt, T rel_tol, T abs_tol) noexcept {
+  static_assert(N % W == 0 && LD >= N, "fixed-size vector sweep: whole vectors per row");
+  using V = typename LaneVector<T, W>::type;
+  constexpr std::size_t NV = N / W;
+  const auto load = [](const T* ptr) noexcept {
+    V v;
+    std::memcpy(&v, ptr, sizeof v);
+    return v;
+  };
+  const auto store = [](T* ptr, const V& v) noexcept { std::memcpy(ptr, &v, sizeof v); };
+  T d[N], d0[N], z[N];
+  for (std::size_t j = 0; j < N; ++j) {
+    d[j] = d0[j] = a[j * LD + j];
+    z[j] = T(0);
+  }
+  const SquaredThreshold<T> needs_rotation(rel_tol, abs_tol);
+  std::size_t rotations = 0;
+  for (std::size_t p = 0; p + 1 < N; ++p) {
+    T* const rowp = a + p * LD;
+    std::size_t q0 = p + 1;
+    while (q0 < N && !needs_rotation(d[p], d[q0], rowp[q0])) ++q0;
+    if (q0 == N) continue;
+    T* const vp = vt + p * LD;
+    V x[NV], v[NV];
+    unrolled(std::make_index_sequence<NV>(), [&](auto j) {
+      x[j] = load(rowp + j * W);
+      v[j] = load(vp + j * W);
+    });
+    T dp = d[p], zp = z[p];
+    unrolled(std::make_index_sequence<N>(), [&](auto qc) {
+      constexpr std::size_t q = decltype(qc)::value;
+      if (q < q0) return;
+      const T apq = x[q / W][q % W];
+      if (q != q0 && !needs_rotation(dp, d[q], apq)) return;
+      const auto r = jacobi_rotation(dp, d[q], apq);
+      {
+        const T h = r.t * apq;
+        dp -= h;
+        zp -= h;
+        d[q] += h;
+        z[q] += h;
+      }
+      const V vc = V{} + r.c, vs = V{} + r.s;
+      T* const rowq = a + q * LD;
+      unrolled(std::make_index_sequence<NV>(), [&](auto j) {
+        const V y = load(rowq + j * W), x0 = x[j];
+        const V yn = vs * x0 + vc * y;
+        x[j] = vc * x0 - vs * y;
+        store(rowq + j * W, yn);
+        unrolled(std::make_index_sequence<W>(), [&](auto l) {
+          constexpr std::size_t k = decltype(j)::value * W + decltype(l)::value;
+          if constexpr (k != q) a[k * LD + q] = yn[decltype(l)::value];
+        });
+      });
+      x[q / W][q % W] = T(0);
+      rowq[p] = T(0);
+      T* const vq = vt + q * LD;
+      unrolled(std::make_index_sequence<NV>(), [&](auto j) {
+        const V y = load(vq + j * W), x0 = v[j];
+        store(vq + j * W, vs * x0 + vc * y);
+        v[j] = vc * x0 - vs * y;
+      });
+      ++rotations;
+    });
+    unrolled(std::make_index_sequence<NV>(), [&](auto j) {
+      store(rowp + j * W, x[j]);
+      store(vp + j * W, v[j]);
+      unrolled(std::make_index_sequence<W>(), [&](auto l) {
+        constexpr std::size_t k = decltype(j)::value * W + decltype(l)::value;
+        a[k * LD + p] = x[decltype(j)::value][decltype(l)::value];
+      });
+    });
+    d[p] = dp;
+    z[p] = zp;
+  }
+  for (std::size_t j = 0; j < N; ++j) a[j * LD + j] = d0[j] + z[j];
+  return rotations;
+}
+
 // One-sided (Hestenes) Jacobi, row-cyclic over the column pairs of X (rows of Xt).
 template <typename T, class Ops>
 std::size_t svd_cyclic_sweep(Ops& ops, std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt,
@@ -149,6 +387,18 @@ std::size_t simd_parallel_sweep(std::size_t n, T* a, std::size_t lda, T* vt, std
   return jacobi_parallel_sweep(ops, n, a, lda, vt, ldv, rel_tol, abs_tol);
 }
 
+// The cyclic sweep of the SIMD backends: n = 8 unpadded in 16-byte vectors (NEON, SSE
+// lanes; the 8 x 8 float and double cases), else the scalar reference.
+template <typename T>
+std::size_t simd_cyclic_sweep(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
+                              T abs_tol) noexcept {
+  if constexpr (kSimdBytes >= 16) {  // not on one-lane targets (Highway's HWY_SCALAR)
+    if (n == 8 && lda == 8 && ldv == 8)
+      return jacobi_cyclic_sweep_fixed_vec<T, 8, 8, 16 / sizeof(T)>(a, vt, rel_tol, abs_tol);
+  }
+  return scalar::jacobi_sweep_cyclic(n, a, lda, vt, ldv, rel_tol, abs_tol);
+}
+
 template <class Ops, typename T>
 std::size_t simd_svd_sweep(std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt, std::size_t ldv,
                            T rel_tol, T abs_tol) noexcept {
@@ -169,7 +419,7 @@ std::size_t simd_svd_sweep(std::size_t n, std::size_t m, T* xt, std::size_t ldx,
   }                                                                                                         \
   std::size_t jacobi_sweep_cyclic(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,   \
                                   T abs_tol) noexcept {                                                     \
-    return ::olsf::scalar::jacobi_sweep_cyclic(n, a, lda, vt, ldv, rel_tol, abs_tol);                       \
+    return ::olsf::detail::simd_cyclic_sweep(n, a, lda, vt, ldv, rel_tol, abs_tol);                         \
   }                                                                                                         \
   std::size_t svd_sweep(std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt, std::size_t ldv,        \
                         T rel_tol, T abs_tol) noexcept {                                                    \

@@ -63,9 +63,11 @@ HWY_INLINE hn::Vec<D> sum_lanes_of(D d, const hn::Vec<D>* a) {
 
 // R queries x C keys of scores: R*C accumulators along d, each q and k vector loaded once
 // and used C (resp. R) times. Reduced Lanes(d) accumulators at a time when R*C allows.
-template <std::size_t R, std::size_t C, typename T>
-HWY_INLINE void score_tile(std::size_t dim, const T* q, std::size_t ldq, const T* k, std::size_t ldk, T scale,
+// DIM != 0 fixes the head dimension at compile time (the loops unroll completely).
+template <std::size_t R, std::size_t C, std::size_t DIM, typename T>
+HWY_INLINE void score_tile(std::size_t dim_rt, const T* q, std::size_t ldq, const T* k, std::size_t ldk, T scale,
                            T* s, std::size_t lds) {
+  const std::size_t dim = DIM != 0 ? DIM : dim_rt;
   const hn::ScalableTag<T> d;
   const std::size_t N = hn::Lanes(d);
   using V = hn::Vec<decltype(d)>;
@@ -104,7 +106,7 @@ HWY_INLINE void score_tile(std::size_t dim, const T* q, std::size_t ldq, const T
     for (std::size_t c = 0; c < C; ++c) s[r * lds + c] = scale * hn::GetLane(hn::SumOfLanes(d, acc[r * C + c]));
 }
 
-template <std::size_t R, typename T>
+template <std::size_t R, std::size_t DIM, typename T>
 HWY_INLINE void score_rows(std::size_t nk, std::size_t dim, const T* q, std::size_t ldq, const T* k,
                            std::size_t ldk, T scale, T* s, std::size_t lds) {
   // One query: as many keys as lanes (8 float / 4 double on AVX2) so that their dot
@@ -112,10 +114,10 @@ HWY_INLINE void score_rows(std::size_t nk, std::size_t dim, const T* q, std::siz
   constexpr std::size_t L = HWY_LANES(T) >= 4 ? HWY_LANES(T) : 4;
   constexpr std::size_t C = R == 1 ? (L <= 8 ? L : 8) : 2;
   std::size_t j = 0;
-  for (; j + C <= nk; j += C) score_tile<R, C>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
+  for (; j + C <= nk; j += C) score_tile<R, C, DIM>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
   if (R == 1 && C > 4)
-    for (; j + 4 <= nk; j += 4) score_tile<R, 4>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
-  for (; j < nk; ++j) score_tile<R, 1>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
+    for (; j + 4 <= nk; j += 4) score_tile<R, 4, DIM>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
+  for (; j < nk; ++j) score_tile<R, 1, DIM>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
 }
 
 // acc_r[c0 .. c0 + G N) += sum_j p_rj v_j[...], with U keys in flight on separate
@@ -168,10 +170,21 @@ HWY_INLINE void accumulate_group(std::size_t nk, std::size_t c0, std::size_t cou
     }
 }
 
-template <std::size_t R, typename T>
-HWY_INLINE void accumulate_rows(std::size_t nk, std::size_t dv, const T* p, std::size_t ldp, const T* v,
+template <std::size_t R, std::size_t DV, typename T>
+HWY_INLINE void accumulate_rows(std::size_t nk, std::size_t dv_rt, const T* p, std::size_t ldp, const T* v,
                                 std::size_t ldv, T* acc, std::size_t ldacc) {
+  const std::size_t dv = DV != 0 ? DV : dv_rt;
   const std::size_t N = hn::Lanes(hn::ScalableTag<T>());
+  if constexpr (R == 1 && DV != 0 && DV % HWY_LANES(T) == 0 && HWY_LANES(T) > 1) {
+    // A whole row of at most 8 vectors (dv known at compile time): one pass over the keys
+    // with the row in registers and 8 FMA chains (G vectors x U keys in flight); wider rows
+    // in groups of 8 vectors.
+    constexpr std::size_t kVec = DV / HWY_LANES(T);
+    constexpr std::size_t G = kVec < 8 ? kVec : 8;
+    constexpr std::size_t U = 8 / G > 0 ? 8 / G : 1;
+    for (std::size_t c = 0; c < dv; c += G * N) accumulate_group<1, G, U>(nk, c, G * N, p, ldp, v, ldv, acc, ldacc);
+    return;
+  }
   // About 8 independent accumulators: enough FMA chains in flight to hide the latency.
   // Several queries: 2 vectors of each row per pass, so every broadcast of p_rj feeds two
   // FMAs (loads per FMA, not FMA latency, bound this loop).
@@ -187,13 +200,28 @@ HWY_INLINE void accumulate_rows(std::size_t nk, std::size_t dv, const T* p, std:
 
 template <typename T>
 struct HighwayAttentionOps {
+  static constexpr std::size_t kPad = HWY_LANES(T);
+
+  // The common head dimensions are compiled with the dimension fixed (fully unrolled).
   void scores(std::size_t nq, std::size_t nk, std::size_t dim, const T* q, std::size_t ldq, const T* k,
               std::size_t ldk, T scale, T* s, std::size_t lds) const noexcept {
     switch (nq) {
-      case 1: return score_rows<1>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-      case 2: return score_rows<2>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-      case 3: return score_rows<3>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-      default: return score_rows<4>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+      case 1:
+        switch (dim) {
+          case 16: return score_rows<1, 16>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+          case 32: return score_rows<1, 32>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+          case 64: return score_rows<1, 64>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+          case 128: return score_rows<1, 128>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+          default: return score_rows<1, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+        }
+      case 2: return score_rows<2, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+      case 3: return score_rows<3, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+      default:
+        switch (dim) {
+          case 32: return score_rows<4, 32>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+          case 64: return score_rows<4, 64>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+          default: return score_rows<4, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+        }
     }
   }
 
@@ -224,10 +252,17 @@ struct HighwayAttentionOps {
   void accumulate(std::size_t nq, std::size_t nk, std::size_t dv, const T* p, std::size_t ldp, const T* v,
                   std::size_t ldv, T* acc, std::size_t ldacc) const noexcept {
     switch (nq) {
-      case 1: return accumulate_rows<1>(nk, dv, p, ldp, v, ldv, acc, ldacc);
-      case 2: return accumulate_rows<2>(nk, dv, p, ldp, v, ldv, acc, ldacc);
-      case 3: return accumulate_rows<3>(nk, dv, p, ldp, v, ldv, acc, ldacc);
-      default: return accumulate_rows<4>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+      case 1:
+        switch (dv) {
+          case 16: return accumulate_rows<1, 16>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+          case 32: return accumulate_rows<1, 32>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+          case 64: return accumulate_rows<1, 64>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+          case 128: return accumulate_rows<1, 128>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+          default: return accumulate_rows<1, 0>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+        }
+      case 2: return accumulate_rows<2, 0>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+      case 3: return accumulate_rows<3, 0>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+      default: return accumulate_rows<4, 0>(nk, dv, p, ldp, v, ldv, acc, ldacc);
     }
   }
 

@@ -232,7 +232,7 @@ namespace olsf::highway {
   }                                                                                                         \
   std::size_t jacobi_sweep_cyclic(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,   \
                                   T abs_tol) noexcept {                                                     \
-    return scalar::jacobi_sweep_cyclic(n, a, lda, vt, ldv, rel_tol, abs_tol);                               \
+    return detail::simd_cyclic_sweep(n, a, lda, vt, ldv, rel_tol, abs_tol);                                 \
   }                                                                                                         \
   std::size_t svd_sweep(std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt, std::size_t ldv,        \
                         T rel_tol, T abs_tol) noexcept {                                                    \

@@ -12,6 +12,7 @@ namespace {
 
 template <typename T>
 struct ScalarAttentionOps {
+  static constexpr std::size_t kPad = 1;
   void scores(std::size_t nq, std::size_t nk, std::size_t d, const T* q, std::size_t ldq, const T* k,
               std::size_t ldk, T scale, T* s, std::size_t lds) const noexcept {
     for (std::size_t r = 0; r < nq; ++r)

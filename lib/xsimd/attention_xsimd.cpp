@@ -24,10 +24,12 @@ Batch<T> load_partial(const T* p, std::size_t count) noexcept {
 }
 using xsimd_detail::store_tail;
 
-// R queries x C keys of scores: R*C accumulators along d.
-template <std::size_t R, std::size_t C, typename T>
-inline void score_tile(std::size_t dim, const T* q, std::size_t ldq, const T* k, std::size_t ldk, T scale, T* s,
+// R queries x C keys of scores: R*C accumulators along d. DIM != 0 fixes the head
+// dimension at compile time (the loops unroll completely).
+template <std::size_t R, std::size_t C, std::size_t DIM, typename T>
+inline void score_tile(std::size_t dim_rt, const T* q, std::size_t ldq, const T* k, std::size_t ldk, T scale, T* s,
                        std::size_t lds) noexcept {
+  const std::size_t dim = DIM != 0 ? DIM : dim_rt;
   constexpr std::size_t N = Batch<T>::size;
   Batch<T> acc[R][C];
   for (std::size_t r = 0; r < R; ++r)
@@ -49,17 +51,26 @@ inline void score_tile(std::size_t dim, const T* q, std::size_t ldq, const T* k,
       for (std::size_t c = 0; c < C; ++c) acc[r][c] = xs::fma(qv, kv[c], acc[r][c]);
     }
   }
+  if constexpr (R == 1 && C == N && N > 1) {
+    // One query, a key per lane: the N dot products reduced together (xs::haddp, a
+    // transposed reduction: another summation order, same gamma_d bound).
+    (xs::haddp(acc[0]) * Batch<T>(scale)).store_unaligned(s);
+    return;
+  }
   for (std::size_t r = 0; r < R; ++r)
     for (std::size_t c = 0; c < C; ++c) s[r * lds + c] = scale * xs::hadd(acc[r][c]);
 }
 
-template <std::size_t R, typename T>
+template <std::size_t R, std::size_t DIM, typename T>
 inline void score_rows(std::size_t nk, std::size_t dim, const T* q, std::size_t ldq, const T* k, std::size_t ldk,
                        T scale, T* s, std::size_t lds) noexcept {
-  constexpr std::size_t C = R == 1 ? 4 : 2;
+  constexpr std::size_t N = Batch<T>::size;
+  constexpr std::size_t C = R == 1 ? (N > 4 ? N : 4) : 2;
   std::size_t j = 0;
-  for (; j + C <= nk; j += C) score_tile<R, C>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
-  for (; j < nk; ++j) score_tile<R, 1>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
+  for (; j + C <= nk; j += C) score_tile<R, C, DIM>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
+  if (R == 1 && C > 4)
+    for (; j + 4 <= nk; j += 4) score_tile<R, 4, DIM>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
+  for (; j < nk; ++j) score_tile<R, 1, DIM>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
 }
 
 template <std::size_t R, std::size_t G, std::size_t U, typename T>
@@ -108,10 +119,20 @@ inline void accumulate_group(std::size_t nk, std::size_t c0, std::size_t count, 
     }
 }
 
-template <std::size_t R, typename T>
-inline void accumulate_rows(std::size_t nk, std::size_t dv, const T* p, std::size_t ldp, const T* v,
+template <std::size_t R, std::size_t DV, typename T>
+inline void accumulate_rows(std::size_t nk, std::size_t dv_rt, const T* p, std::size_t ldp, const T* v,
                             std::size_t ldv, T* acc, std::size_t ldacc) noexcept {
+  const std::size_t dv = DV != 0 ? DV : dv_rt;
   constexpr std::size_t N = Batch<T>::size;
+  if constexpr (R == 1 && DV != 0 && DV % N == 0) {
+    // dv known at compile time: up to 8 vectors of the row in registers, 8 FMA chains
+    // (G vectors x U keys in flight), one pass over the keys per 8 vectors.
+    constexpr std::size_t kVec = DV / N;
+    constexpr std::size_t G = kVec < 8 ? kVec : 8;
+    constexpr std::size_t U = 8 / G > 0 ? 8 / G : 1;
+    for (std::size_t c = 0; c < dv; c += G * N) accumulate_group<1, G, U>(nk, c, G * N, p, ldp, v, ldv, acc, ldacc);
+    return;
+  }
   constexpr std::size_t G = R == 1 ? 4 : R == 2 ? 2 : 1;
   constexpr std::size_t U = 2;
   std::size_t c = 0;
@@ -122,13 +143,27 @@ inline void accumulate_rows(std::size_t nk, std::size_t dv, const T* p, std::siz
 
 template <typename T>
 struct XsimdAttentionOps {
+  static constexpr std::size_t kPad = Batch<T>::size;
   void scores(std::size_t nq, std::size_t nk, std::size_t dim, const T* q, std::size_t ldq, const T* k,
               std::size_t ldk, T scale, T* s, std::size_t lds) const noexcept {
+    // The common head dimensions are compiled with the dimension fixed (fully unrolled).
     switch (nq) {
-      case 1: return score_rows<1>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-      case 2: return score_rows<2>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-      case 3: return score_rows<3>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-      default: return score_rows<4>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+      case 1:
+        switch (dim) {
+          case 16: return score_rows<1, 16>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+          case 32: return score_rows<1, 32>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+          case 64: return score_rows<1, 64>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+          case 128: return score_rows<1, 128>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+          default: return score_rows<1, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+        }
+      case 2: return score_rows<2, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+      case 3: return score_rows<3, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+      default:
+        switch (dim) {
+          case 32: return score_rows<4, 32>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+          case 64: return score_rows<4, 64>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+          default: return score_rows<4, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+        }
     }
   }
 
@@ -139,15 +174,15 @@ struct XsimdAttentionOps {
     Batch<T> sum0(T(0)), sum1(T(0));
     std::size_t j = 0;
     for (; j + 2 * N <= count; j += 2 * N) {
-      const auto e0 = xs::exp(Batch<T>::load_unaligned(s + j) - vm);
-      const auto e1 = xs::exp(Batch<T>::load_unaligned(s + j + N) - vm);
+      const auto e0 = xsimd_detail::exp(Batch<T>::load_unaligned(s + j) - vm);
+      const auto e1 = xsimd_detail::exp(Batch<T>::load_unaligned(s + j + N) - vm);
       e0.store_unaligned(s + j);
       e1.store_unaligned(s + j + N);
       sum0 += e0;
       sum1 += e1;
     }
     for (; j + N <= count; j += N) {
-      const auto e = xs::exp(Batch<T>::load_unaligned(s + j) - vm);
+      const auto e = xsimd_detail::exp(Batch<T>::load_unaligned(s + j) - vm);
       e.store_unaligned(s + j);
       sum0 += e;
     }
@@ -157,10 +192,17 @@ struct XsimdAttentionOps {
   void accumulate(std::size_t nq, std::size_t nk, std::size_t dv, const T* p, std::size_t ldp, const T* v,
                   std::size_t ldv, T* acc, std::size_t ldacc) const noexcept {
     switch (nq) {
-      case 1: return accumulate_rows<1>(nk, dv, p, ldp, v, ldv, acc, ldacc);
-      case 2: return accumulate_rows<2>(nk, dv, p, ldp, v, ldv, acc, ldacc);
-      case 3: return accumulate_rows<3>(nk, dv, p, ldp, v, ldv, acc, ldacc);
-      default: return accumulate_rows<4>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+      case 1:
+        switch (dv) {
+          case 16: return accumulate_rows<1, 16>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+          case 32: return accumulate_rows<1, 32>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+          case 64: return accumulate_rows<1, 64>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+          case 128: return accumulate_rows<1, 128>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+          default: return accumulate_rows<1, 0>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+        }
+      case 2: return accumulate_rows<2, 0>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+      case 3: return accumulate_rows<3, 0>(nk, dv, p, ldp, v, ldv, acc, ldacc);
+      default: return accumulate_rows<4, 0>(nk, dv, p, ldp, v, ldv, acc, ldacc);
     }
   }
 
@@ -171,7 +213,7 @@ struct XsimdAttentionOps {
     }
     constexpr std::size_t N = Batch<T>::size;
     const Batch<T> zero(T(0)), one(T(1));
-    auto f = [&](const Batch<T>& xv) { return xs::select(xv > zero, xv + one, xs::exp(xs::min(xv, zero))); };
+    auto f = [&](const Batch<T>& xv) { return xs::select(xv > zero, xv + one, xsimd_detail::exp(xs::min(xv, zero))); };
     std::size_t i = 0;
     for (; i + N <= n; i += N) f(Batch<T>::load_unaligned(x + i)).store_unaligned(y + i);
     if (i < n) store_tail(f(load_partial(x + i, n - i)), y + i, n - i);

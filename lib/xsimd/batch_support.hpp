@@ -45,7 +45,7 @@ template <typename T, class A>
   if constexpr (sizeof(T) == 8) {
     using B = ::xsimd::batch<T, A>;
     const B clamped = ::xsimd::min(::xsimd::max(x, B(T(-750))), B(T(710)));  // NaN -> -750
-    return ::xsimd::select(x != x, x, ::xsimd::exp(clamped));
+    return ::xsimd::select(::xsimd::isnan(x), x, ::xsimd::exp(clamped));
   } else {
     return ::xsimd::exp(x);
   }

@@ -1,10 +1,13 @@
 // olsformer demo (Linux): which backend and ISA this build runs, and the first kernels
 // on real numbers: one attention read-out written with them, scores = K q,
-// p = softmax(beta * scores), out = V^T p, computed by every compiled backend.
+// p = softmax(beta * scores), out = V^T p, computed by every compiled backend; then the
+// OLS-Transformer on the diabetes data (ports/common/ols_diabetes_demo.hpp, the same
+// code the Cortex-M4 firmware runs). Exit code 1 if the diabetes fit misses its bar.
 #include <cmath>
 #include <cstdio>
 #include <limits>
 
+#include "ols_diabetes_demo.hpp"
 #include "olsformer/olsformer.hpp"
 
 namespace {
@@ -52,5 +55,7 @@ int main() {
 #if defined(OLSF_HAVE_XSIMD)
   OLSF_DEMO_BACKEND(olsf::xsimd);
 #endif
-  return 0;
+  std::printf("\n");
+  auto out = [](const char* text) { std::fputs(text, stdout); };
+  return olsf_demo::diabetes_demo(out);
 }

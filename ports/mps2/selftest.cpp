@@ -5,6 +5,8 @@
 
 #include "semihosting.h"
 #include "support/attention_checks.hpp"
+#include "support/covariance_checks.hpp"
+#include "support/hopfield_checks.hpp"
 #include "support/jacobi_checks.hpp"
 #include "support/kernel_checks.hpp"
 
@@ -94,7 +96,36 @@ void run_attention(SemihostSink& sink, const char* type) {
 #endif
 }
 
+// Hopfield memories (support/hopfield_checks.hpp): modern, dense and linear on every
+// backend, float and double; the integer-only Hebbian memory once.
+template <typename T>
+void run_hopfield(SemihostSink& sink, const char* type) {
+  const auto* tables = olsf::testing::AttentionBackends<T>::all();
+  olsf_semihost_write(tables[0].name);
+  olsf_semihost_write(": Hopfield ");
+  olsf_semihost_write(type);
+  olsf_semihost_write("\n");
+  olsf::testing::check_all_hopfield<T, olsf::ScalarBackend>(tables[0], sink);
+#if defined(OLSF_HAVE_HIGHWAY)
+  olsf_semihost_write(tables[1].name);
+  olsf_semihost_write(": Hopfield ");
+  olsf_semihost_write(type);
+  olsf_semihost_write("\n");
+  olsf::testing::check_all_hopfield<T, olsf::HighwayBackend>(tables[1], sink);
+#endif
+}
+
 }  // namespace
+
+// The batched slow memory (support/covariance_checks.hpp): kernels against long double
+// and the scalar reference, add_batch against add(), float and double.
+template <class Backend>
+void run_covariance(SemihostSink& sink) {
+  olsf_semihost_write(Backend::name());
+  olsf_semihost_write(": covariance kernels, add_batch\n");
+  olsf::testing::check_all_covariance<float, Backend>(sink);
+  olsf::testing::check_all_covariance<double, Backend>(sink);
+}
 
 int main() {
   SemihostSink sink;
@@ -104,8 +135,15 @@ int main() {
 #if defined(OLSF_HAVE_HIGHWAY)
   run_jacobi<olsf::HighwayBackend>(sink);
 #endif
+  run_covariance<olsf::ScalarBackend>(sink);
+#if defined(OLSF_HAVE_HIGHWAY)
+  run_covariance<olsf::HighwayBackend>(sink);
+#endif
   run_attention<float>(sink, "float");
   run_attention<double>(sink, "double");
+  run_hopfield<float>(sink, "float");
+  run_hopfield<double>(sink, "double");
+  olsf::testing::check_hebbian_hopfield(sink);
 #if defined(OLSF_SELFTEST_INJECT_FAILURE)
   olsf::testing::KernelTable<float> broken = olsf::testing::Backends<float>::all()[0];
   broken.name = "injected-wrong-dot";

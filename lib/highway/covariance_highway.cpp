@@ -1,0 +1,74 @@
+// olsformer Highway backend: the batched slow-memory kernels (detail/covariance_api.inc)
+// through the shared register-blocked driver (lib/common/covariance_block.hpp).
+#include <cstddef>
+
+#include <hwy/highway.h>
+
+#include "olsformer/kernels.hpp"
+
+HWY_BEFORE_NAMESPACE();
+// Inside the target region: the shared driver must carry the same target attributes as
+// the Highway ops it inlines (on aarch64 Highway adds its own).
+#include "../common/covariance_block.hpp"
+namespace olsf::highway {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+template <typename T>
+struct CovOps {
+  using D = hn::ScalableTag<T>;
+  using V = hn::Vec<D>;
+  static constexpr std::size_t L = HWY_LANES(T);
+  static HWY_INLINE V zero() { return hn::Zero(D()); }
+  static HWY_INLINE V set(T a) { return hn::Set(D(), a); }
+  static HWY_INLINE V load(const T* p) { return hn::Load(D(), p); }
+  static HWY_INLINE V loadu(const T* p) { return hn::LoadU(D(), p); }
+  static HWY_INLINE void store(V v, T* p) { hn::Store(v, D(), p); }
+  static HWY_INLINE void storeu(V v, T* p) { hn::StoreU(v, D(), p); }
+  static HWY_INLINE V add(V a, V b) { return hn::Add(a, b); }
+  static HWY_INLINE V sub(V a, V b) { return hn::Sub(a, b); }
+  static HWY_INLINE V fma(V a, V b, V c) { return hn::MulAdd(a, b, c); }
+  static HWY_INLINE V abs(V a) { return hn::Abs(a); }
+  static HWY_INLINE V max(V a, V b) { return hn::Max(a, b); }
+};
+
+template <typename T>
+void column_sums_impl(std::size_t m, std::size_t n, const T* x, std::size_t ldx, T* sum, T* amax) noexcept {
+  detail::simd_column_sums<T, CovOps<T>>(m, n, x, ldx, sum, amax);
+}
+
+template <typename T>
+void centred_gram_impl(std::size_t m, std::size_t d, std::size_t k, const T* x, std::size_t ldx, const T* cx,
+                       const T* y, std::size_t ldy, const T* cy, T* sxx, std::size_t ldsxx, T* sxy,
+                       std::size_t ldsxy, T* syy, T* rx, T* ry) noexcept {
+  // One lane (HWY_SCALAR, the Cortex-M build): the reference is the same loop without
+  // the 16 KB stack scratch a microcontroller cannot spare.
+  if constexpr (CovOps<T>::L > 1) {
+    if (detail::simd_centred_gram<T, CovOps<T>>(m, d, k, x, ldx, cx, y, ldy, cy, sxx, ldsxx, sxy, ldsxy, syy, rx,
+                                                ry))
+      return;
+  }
+  scalar::centred_gram_update(m, d, k, x, ldx, cx, y, ldy, cy, sxx, ldsxx, sxy, ldsxy, syy, rx, ry);
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace olsf::highway
+HWY_AFTER_NAMESPACE();
+
+namespace olsf::highway {
+
+#define OLSF_HIGHWAY_COVARIANCE(T)                                                                             \
+  void column_sums(std::size_t m, std::size_t n, const T* x, std::size_t ldx, T* sum, T* amax) noexcept {      \
+    HWY_NAMESPACE::column_sums_impl(m, n, x, ldx, sum, amax);                                                  \
+  }                                                                                                            \
+  void centred_gram_update(std::size_t m, std::size_t d, std::size_t k, const T* x, std::size_t ldx,           \
+                           const T* cx, const T* y, std::size_t ldy, const T* cy, T* sxx, std::size_t ldsxx,   \
+                           T* sxy, std::size_t ldsxy, T* syy, T* rx, T* ry) noexcept {                         \
+    HWY_NAMESPACE::centred_gram_impl(m, d, k, x, ldx, cx, y, ldy, cy, sxx, ldsxx, sxy, ldsxy, syy, rx, ry);    \
+  }
+
+OLSF_HIGHWAY_COVARIANCE(float)
+OLSF_HIGHWAY_COVARIANCE(double)
+#undef OLSF_HIGHWAY_COVARIANCE
+
+}  // namespace olsf::highway
