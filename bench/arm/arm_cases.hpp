@@ -121,7 +121,10 @@ struct HopfieldInput {
   HopfieldInput() noexcept {
     Lcg g;
     for (float& e : x) e = g.next() < 0.0f ? -1.0f : 1.0f;
-    for (std::size_t j = 0; j < kDim; ++j) query[j] = x[kTarget * kDim + j] * (j < kFlipped ? -1.0f : 1.0f);
+    // Copy, then flip: GCC 12 turns a select-in-the-loop into an MVE predicate constant the
+    // assembler rejects on Cortex-M55 at -O3 ("invalid constant after fixup").
+    for (std::size_t j = 0; j < kDim; ++j) query[j] = x[kTarget * kDim + j];
+    for (std::size_t j = 0; j < kFlipped; ++j) query[j] = -query[j];
   }
 };
 

@@ -91,7 +91,8 @@ class SymmetricEigen {
   static constexpr T symmetry_tolerance() noexcept { return T(64) * std::numeric_limits<T>::epsilon(); }
 
   // Statuses: ok; empty (n == 0); invalid_argument (not square, or not symmetric within
-  // symmetry_tolerance()); capacity_exceeded (n > N); non_finite_input (NaN/Inf);
+  // symmetry_tolerance()); capacity_exceeded (n > N); non_finite_input (NaN/Inf, or an
+  // eigenvalue beyond the range of T);
   // not_converged (max_sweeps reached). On any status but ok the previous results stay.
   Status compute(ConstMatrixView<T> a, const JacobiOptions& options = {}) noexcept {
     const Status s = load(a);
@@ -223,9 +224,16 @@ class SymmetricEigen {
     const bool normal_power = scale_exponent_ >= std::numeric_limits<T>::min_exponent - 1 &&
                               scale_exponent_ <= std::numeric_limits<T>::max_exponent - 1;
     const T unscale = normal_power ? std::ldexp(T(1), scale_exponent_) : T(0);
+    T unscaled[N];
     for (std::size_t k = 0; k < n; ++k) {
       const T w = work_a_(order[k], order[k]);
-      values_[k] = normal_power ? w * unscale : std::ldexp(w, scale_exponent_);
+      unscaled[k] = normal_power ? w * unscale : std::ldexp(w, scale_exponent_);
+      // Finite entries near the top of T's range can have eigenvalues beyond it (|lambda|
+      // up to n max|a_ij|): no inf with ok (found by tests/fuzz/fuzz_eigen.cpp).
+      if (!std::isfinite(unscaled[k])) return Status::non_finite_input;
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      values_[k] = unscaled[k];
       for (std::size_t i = 0; i < n; ++i) vectors_(i, k) = work_vt_(order[k], i);
     }
     n_ = n;
@@ -253,7 +261,8 @@ class JacobiSvd {
 
  public:
   // Statuses: ok; empty (m or n == 0); invalid_argument (m < n); capacity_exceeded
-  // (m > M or n > N); non_finite_input; not_converged. On failure previous results stay.
+  // (m > M or n > N); non_finite_input (NaN/Inf, or a singular value beyond the range of T);
+  // not_converged. On failure previous results stay.
   // With compute_u false, U is left as it was (saves M x N work).
   Status compute(ConstMatrixView<T> x, bool compute_u = true, unsigned max_sweeps = 40) noexcept {
     const std::size_t m = x.rows, n = x.cols;
@@ -303,6 +312,8 @@ class JacobiSvd {
         order[j] = key;
       }
     }
+    for (std::size_t k = 0; k < n; ++k)  // singular values beyond T's range: no inf with ok
+      if (!std::isfinite(std::ldexp(norms[order[k]], exponent))) return Status::non_finite_input;
     for (std::size_t k = 0; k < n; ++k) {
       const std::size_t src = order[k];
       sigma_[k] = std::ldexp(norms[src], exponent);

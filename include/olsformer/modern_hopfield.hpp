@@ -96,7 +96,8 @@ class ModernHopfield {
   //   empty             nothing stored
   //   invalid_argument  beta not finite and > 0, max_steps 0, tol negative or not finite,
   //                     query all zeros (no direction to retrieve from)
-  //   non_finite_input  NaN/Inf in the query, or a logit beta x_i^T xi that overflows T
+  //   non_finite_input  NaN/Inf in the query, or a logit beta x_i^T xi that overflows T,
+  //                     or (info requested) an energy beyond T's range
   Status retrieve(const T* query, T* out, const HopfieldOptions<T>& options = {},
                   HopfieldInfo<T>* info = nullptr) noexcept {
     Status s = check_query(query, options.beta);
@@ -115,6 +116,8 @@ class ModernHopfield {
       result.steps = step;
       if (info) {
         result.energy = obs.free_energy + Backend::dot(D, state_, 1, state_, 1) / T(2);
+        // A finite but huge state has an energy beyond T's range: a status, not inf.
+        if (!std::isfinite(result.energy)) return Status::non_finite_input;
         result.entropy = obs.entropy;
         result.log_partition = obs.log_partition;
       }
@@ -145,7 +148,9 @@ class ModernHopfield {
     const Status d = Backend::attention_decode(n_, D, 1, beta, xi, rows_.data(), rows_.stride(), rows_.data(),
                                                rows_.stride(), nullptr, next_, &obs);
     if (d != Status::ok) return d;
-    energy = obs.free_energy + Backend::dot(D, xi, 1, xi, 1) / T(2);
+    const T e = obs.free_energy + Backend::dot(D, xi, 1, xi, 1) / T(2);
+    if (!std::isfinite(e)) return Status::non_finite_input;  // |xi|^2 beyond T's range
+    energy = e;
     if (entropy) *entropy = obs.entropy;
     return Status::ok;
   }

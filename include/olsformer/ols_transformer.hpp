@@ -176,7 +176,8 @@ class OlsTransformer {
   //                   committed and usable;
   //   empty           no sample observed;
   //   invalid_argument ridge < 0 or NaN, rank_cutoff NaN/Inf, forgetting not in (0, 1];
-  //   not_converged / non_finite_input  from the Jacobi solvers.
+  //   not_converged / non_finite_input  from the Jacobi solvers, or weights beyond the
+  //                   range of T (data near the top of it).
   // On any status but ok and rank_deficient the previous fit stays exactly as it was.
   Status refit() noexcept {
     if (!valid(options_)) return Status::invalid_argument;
@@ -272,6 +273,21 @@ class OlsTransformer {
       for (std::size_t k = 0; k < D; ++k) l_work_(i, k) = inv_scale_[i] * vecs(i, k) * f[k];
       Backend::gemv_t(D, K, T(1), p_work_.data(), p_work_.stride(), l_work_.row(i), 1, T(0), beta_work_.row(i), 1);
     }
+    // Data near the top of T's range can give weights or an intercept beyond it: report
+    // that instead of committing inf/NaN (found by tests/fuzz/fuzz_ols.cpp).
+    T b0[K];
+    bool finite = true;
+    for (std::size_t t = 0; t < K; ++t) {
+      b0[t] = centre ? my[t] : T(0);
+      for (std::size_t j = 0; j < D; ++j) b0[t] -= (centre ? mx[j] : T(0)) * beta_work_(j, t);
+      finite = finite && std::isfinite(b0[t]);
+    }
+    for (std::size_t i = 0; i < D; ++i) {
+      for (std::size_t k = 0; k < D; ++k) finite = finite && std::isfinite(l_work_(i, k));
+      for (std::size_t t = 0; t < K; ++t)
+        finite = finite && std::isfinite(p_work_(i, t)) && std::isfinite(beta_work_(i, t));
+    }
+    if (!finite) return Status::non_finite_input;
     // Commit.
     l_ = l_work_;
     p_ = p_work_;
@@ -279,9 +295,7 @@ class OlsTransformer {
     for (std::size_t j = 0; j < D; ++j) centre_x_[j] = centre ? mx[j] : T(0);
     for (std::size_t t = 0; t < K; ++t) {
       centre_y_[t] = centre ? my[t] : T(0);
-      T b = centre_y_[t];
-      for (std::size_t j = 0; j < D; ++j) b -= centre_x_[j] * beta_(j, t);
-      intercept_[t] = b;
+      intercept_[t] = b0[t];
     }
     rank_ = rank;
     method_ = accurate ? OlsSolver::accurate : OlsSolver::covariance;

@@ -280,6 +280,21 @@ Status linear_attention_update(const Ops& ops, std::size_t d, std::size_t dv, Fe
     ops.feature(d, k, f, phi);
     fk = f;
   }
+  // Finite k and v can still overflow the state (huge entries, or a state near the top of
+  // T's range): check the sums first so a failing update changes nothing (found by
+  // tests/fuzz/fuzz_attention.cpp). t - t is 0 for finite t and NaN otherwise, which keeps
+  // the loop branch-free so it vectorizes.
+  T probe = T(0);
+  for (std::size_t i = 0; i < d; ++i) {
+    const T* row = s + i * lds;
+    for (std::size_t c = 0; c < dv; ++c) {
+      const T t = row[c] + fk[i] * v[c];
+      probe += t - t;
+    }
+    const T zt = z[i] + fk[i];
+    probe += zt - zt;
+  }
+  if (!(probe == T(0))) return Status::non_finite_input;
   ops.rank1(d, dv, fk, v, s, lds);
   for (std::size_t i = 0; i < d; ++i) z[i] += fk[i];
   return Status::ok;

@@ -76,7 +76,8 @@ __attribute__((noinline)) bool workload() {
       for (std::size_t j = 0; j < kPatternDim; ++j) target[j] = pattern[j];
   }
   float query[kPatternDim], out[kPatternDim];
-  for (std::size_t j = 0; j < kPatternDim; ++j) query[j] = target[j] * (j < 3 ? -1.0f : 1.0f);
+  for (std::size_t j = 0; j < kPatternDim; ++j) query[j] = target[j];
+  for (std::size_t j = 0; j < 3; ++j) query[j] = -query[j];  // see bench/arm/arm_cases.hpp
   olsf::HopfieldOptions<float> options;
   options.max_steps = 3;
   if (memory.retrieve(query, out, options) != olsf::Status::ok) return false;

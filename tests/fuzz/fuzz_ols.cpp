@@ -56,8 +56,9 @@ void run(Input& in) {
   static Model a, b;
   a.reset();
   b.reset();
-  olsf::OlsOptions<T> start;
+  olsf::OlsOptions<T> start;  // every input starts from the same state
   (void)a.set_options(start);
+  (void)b.set_options(start);
   T x[8 * kD], y[8 * kK], out[kK], scores[kContext];
   for (int step = 0; step < 24 && !in.empty(); ++step) {
     Model& m = in.byte() & 1 ? a : b;
