@@ -95,22 +95,15 @@ void run(Input& in) {
   for (int call = 0; call < 3 && !in.empty(); ++call) run_one<T, Backend>(in, b);
 }
 
-template <class Backend>
-void run_types(Input& in) {
-  if (in.byte() & 1)
-    run<float, Backend>(in);
-  else
-    run<double, Backend>(in);
-}
+struct Harness {
+  template <typename T, class Backend>
+  static void run(Input& in) {
+    ::run<T, Backend>(in);
+  }
+};
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  Input in(data, size);
-  switch (in.byte() % 3) {
-    case 0: run_types<olsf::ScalarBackend>(in); break;
-    case 1: run_types<olsf::HighwayBackend>(in); break;
-    default: run_types<olsf::XsimdBackend>(in); break;
-  }
-  return 0;
+  return olsf::fuzz::run_any_backend_and_type<Harness>(data, size);
 }

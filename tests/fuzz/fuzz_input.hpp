@@ -13,6 +13,8 @@
 #include <limits>
 #include <type_traits>
 
+#include "olsformer/backend.hpp"
+
 namespace olsf::fuzz {
 
 class Input {
@@ -78,6 +80,29 @@ bool all_finite(const T* p, std::size_t n) noexcept {
   for (std::size_t i = 0; i < n; ++i)
     if (!(p[i] - p[i] == T(0))) return false;
   return true;
+}
+
+// The usual harness entry: the input's first byte picks the backend, the next float or
+// double, then Harness::run<T, Backend>(in) consumes the rest.
+template <class Harness>
+int run_any_backend_and_type(const std::uint8_t* data, std::size_t size) {
+  Input in(data, size);
+  const std::uint8_t backend = in.byte() % 3;
+  const bool single = (in.byte() & 1) != 0;
+  auto go = [&](auto backend_tag) {
+    using B = decltype(backend_tag);
+    if (single)
+      Harness::template run<float, B>(in);
+    else
+      Harness::template run<double, B>(in);
+  };
+  if (backend == 0)
+    go(olsf::ScalarBackend{});
+  else if (backend == 1)
+    go(olsf::HighwayBackend{});
+  else
+    go(olsf::XsimdBackend{});
+  return 0;
 }
 
 }  // namespace olsf::fuzz
