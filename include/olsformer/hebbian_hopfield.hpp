@@ -185,7 +185,7 @@ class HebbianHopfield {
       for (std::size_t mu = 0; mu < n_; ++mu) h += bit(bits_[mu], i) ? m_[mu] : -m_[mu];
       if ((h > 0 && !up) || (h < 0 && up)) {
         s[i / 32] ^= Word(1) << (i % 32);
-        // s_i changes by +-2: m_mu changes by 2 x_mu,i s_i(new).
+        // s_i changes by +-2: m_mu changes by 2 x_mu,i s_i(after the flip).
         for (std::size_t mu = 0; mu < n_; ++mu) m_[mu] += (bit(bits_[mu], i) == !up) ? 2 : -2;
         flipped = true;
       }

@@ -64,7 +64,7 @@ inline bool valid_feature(FeatureMap phi) noexcept {
 // Online softmax state of one query row: all sums relative to the running maximum `max`
 // of the logits (Milakov & Gimelshein 2018). For the observables the weighted mean and
 // the weighted sum of squared deviations of the logits are merged block by block (Chan,
-// Golub & LeVeque 1979): shifting the logits does not change deviations, so a new
+// Golub & LeVeque 1979): shifting the logits does not change deviations, so a fresh
 // maximum only rescales the weights.
 template <typename T>
 struct RowState {

@@ -182,7 +182,7 @@ struct SquaredThreshold {
 //    registers for the whole row (x, v), and only row q is loaded and stored per rotation;
 //  - q and k are compile-time constants, so every address is an immediate offset and no
 //    loop counter runs; the diagonal lives in d (and z) during the sweep;
-//  - A is kept symmetric in memory by storing each new entry of row q in both triangles;
+//  - A is kept symmetric in memory by storing each updated entry of row q in both triangles;
 //    row p's entries in memory (and the cells of column p) are stale while row p lives in
 //    registers, and are written back, in both triangles, when the row is done. The k = p
 //    lane of the row update reads such a stale cell; its results are never used (x[p] is
