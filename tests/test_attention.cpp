@@ -47,6 +47,8 @@ OLSF_ATTENTION_TEST(AttnF32, Linear, olsf::testing::check_linear_attention, 40)
 OLSF_ATTENTION_TEST(AttnF64, Decode, olsf::testing::check_attention_decode, 500)
 OLSF_ATTENTION_TEST(AttnF64, Prefill, olsf::testing::check_attention_prefill, 50)
 OLSF_ATTENTION_TEST(AttnF64, Linear, olsf::testing::check_linear_attention, 40)
+OLSF_ATTENTION_TEST(AttnF32, NearTopOfRange, olsf::testing::check_attention_range, 6)
+OLSF_ATTENTION_TEST(AttnF64, NearTopOfRange, olsf::testing::check_attention_range, 6)
 
 template <class Backend, typename T>
 void multi_head(const AttentionTable<T>& t, GtestSink& sink) {

@@ -21,13 +21,24 @@
 #include <limits>
 
 #include "olsformer/kernels.hpp"
+#include "olsformer/simd_width.hpp"
 
 namespace olsf::detail {
 
 // Keys per block of the online softmax and queries per tile; the scores scratch is
 // kAttentionRows x kAttentionBlock (2 KB for double).
-inline constexpr std::size_t kAttentionBlock = 64;
+// CMake's OLSF_ATTENTION_BLOCK (default 64, a multiple of 16 so that every backend's kPad
+// divides it) trades stack for rescales: ports/mps2/footprint.cpp's memory of 32 patterns
+// sets 32, one block per pass.
+#ifndef OLSF_ATTENTION_BLOCK
+#define OLSF_ATTENTION_BLOCK 64
+#endif
+inline constexpr std::size_t kAttentionBlock = OLSF_ATTENTION_BLOCK;
+static_assert(kAttentionBlock >= 16 && kAttentionBlock % 16 == 0, "OLSF_ATTENTION_BLOCK: a multiple of 16");
 inline constexpr std::size_t kAttentionRows = 4;
+// Decode's scratch alignment: 64 for vector loads; on scalar-only targets (kSimdBytes 0,
+// Cortex-M0..M7) realigning the frame would only cost stack.
+inline constexpr std::size_t kScratchAlign = kSimdBytes == 0 ? alignof(double) : 64;
 
 
 template <typename T>
@@ -74,21 +85,54 @@ struct RowState {
   T m2 = 0;    // sum_j e^(l_j - max) (l_j - max - mean)^2
 };
 
+// The softmax output is a convex combination of the values, so it is representable whenever
+// V is finite; but the unnormalised accumulator sum_j e^(l_j - max) v_j can overflow first,
+// for |v| near T's max (found by tests/fuzz/fuzz_attention.cpp). Such a row (rare: an O(dv)
+// test finds it) is redone here with the normalised weights p_j = e^(l_j - max) / z on v / 2;
+// doubling back can only overflow by rounding, where the exact result is within one
+// rounding of +-max (|out_c| <= max_j |v_jc|), so it is clamped there. Non-finite V still
+// propagates as IEEE arithmetic says, as in the main pass. `s`: kAttentionBlock entries.
+template <typename T, class Ops>
+void renormalised_row(const Ops& ops, std::size_t d, std::size_t dv, T beta, const T* q, const T* k,
+                      std::size_t ldk, const T* v, std::size_t ldv, const T* mask, std::size_t end,
+                      const RowState<T>& t, T* s, T* out) noexcept {
+  constexpr std::size_t B = kAttentionBlock;
+  constexpr T big = std::numeric_limits<T>::max();
+  for (std::size_t c = 0; c < dv; ++c) out[c] = T(0);
+  for (std::size_t j0 = 0; j0 < end; j0 += B) {
+    const std::size_t nb = end - j0 < B ? end - j0 : B;
+    ops.scores(1, nb, d, q, 0, k + j0 * ldk, ldk, beta, s, B);
+    for (std::size_t j = 0; j < nb; ++j) {
+      const T l = mask ? s[j] + mask[j0 + j] : s[j];
+      const T p = std::exp(l - t.max) / t.z;  // 0 for a masked key: 0 * NaN still propagates
+      const T* vj = v + (j0 + j) * ldv;
+      for (std::size_t c = 0; c < dv; ++c) out[c] += p * (vj[c] * T(0.5));
+    }
+  }
+  for (std::size_t c = 0; c < dv; ++c) {
+    const T x = out[c] * T(2);
+    out[c] = x > big ? big : x < -big ? -big : x;  // NaN passes through
+  }
+}
+
 // One tile of nq <= kAttentionRows queries against keys [0, key_end[r]) of each row:
 // accumulates into acc (rows of dv, stride ldacc, zeroed here) and, on success, divides
 // by the partition sums and fills obs (nq entries, may be null). Returns
 // non_finite_input on a non-finite score or a bad mask entry, all_masked on a row
 // without keys; acc is then partly written, so callers pass scratch or pre-validate.
-template <typename T, class Ops>
+// Rows (>= nq) sizes the scratch: decode passes 1, so a single query keeps 2 B entries of
+// T on the stack instead of 2 kAttentionRows B (0.5 KB instead of 2 KB for float).
+template <typename T, class Ops, std::size_t Rows = kAttentionRows>
 Status attend_tile(const Ops& ops, std::size_t nq, std::size_t d, std::size_t dv, T beta, const T* q,
                    std::size_t ldq, const T* k, std::size_t ldk, const T* v, std::size_t ldv, const T* mask,
                    std::size_t ldmask, const std::size_t* key_end, T* acc, std::size_t ldacc,
                    AttentionObservables<T>* obs) noexcept {
   constexpr std::size_t B = kAttentionBlock;
   constexpr T inf = std::numeric_limits<T>::infinity();
-  alignas(64) T s[kAttentionRows * B];
-  alignas(64) T lcopy[kAttentionRows * B];  // the logits, kept for the observables only
-  RowState<T> st[kAttentionRows];
+  static_assert(Rows >= 1 && Rows <= kAttentionRows, "a tile holds 1 .. kAttentionRows queries");
+  alignas(kScratchAlign) T s[Rows * B];
+  alignas(kScratchAlign) T lcopy[Rows * B];  // the logits, kept for the observables only
+  RowState<T> st[Rows];
   std::size_t end = 0;
   for (std::size_t r = 0; r < nq; ++r) {
     end = key_end[r] > end ? key_end[r] : end;
@@ -173,7 +217,11 @@ Status attend_tile(const Ops& ops, std::size_t nq, std::size_t d, std::size_t dv
   for (std::size_t r = 0; r < nq; ++r) {
     const RowState<T>& t = st[r];
     // z >= 1: the maximal logit contributes e^0.
-    for (std::size_t c = 0; c < dv; ++c) acc[r * ldacc + c] /= t.z;
+    T* ar = acc + r * ldacc;
+    for (std::size_t c = 0; c < dv; ++c) ar[c] /= t.z;
+    if (!all_finite(dv, ar))
+      renormalised_row(ops, d, dv, beta, q + r * ldq, k, ldk, v, ldv, mask ? mask + r * ldmask : nullptr,
+                       key_end[r], t, s, ar);
     if (obs) {
       const T log_z = std::log(t.z);
       obs[r].log_partition = t.max + log_z;
@@ -203,10 +251,10 @@ Status attention_decode(const Ops& ops, std::size_t n, std::size_t d, std::size_
   // No separate pass over q: a NaN/Inf in q makes every score NaN or +-inf (inf * 0 is
   // NaN), and attend_tile checks every score before it is used, mask or not.
   // The accumulator is scratch: out stays untouched until every key has been checked.
-  alignas(64) T acc[kAttentionMaxDim];
+  alignas(kScratchAlign) T acc[kAttentionMaxDim];
   AttentionObservables<T> o;
   const std::size_t end = n;
-  s = attend_tile(ops, 1, d, dv, beta, q, 0, k, ldk, v, ldv, mask, 0, &end, acc, 0, obs ? &o : nullptr);
+  s = attend_tile<T, Ops, 1>(ops, 1, d, dv, beta, q, 0, k, ldk, v, ldv, mask, 0, &end, acc, 0, obs ? &o : nullptr);
   if (s != Status::ok) return s;
   for (std::size_t c = 0; c < dv; ++c) out[c] = acc[c];
   if (obs) *obs = o;
@@ -241,8 +289,10 @@ Status attention_prefill(const Ops& ops, std::size_t m, std::size_t n, std::size
       if (!attn_finite(x)) return Status::non_finite_input;
       kmax = std::fabs(x) > kmax ? std::fabs(x) : kmax;
     }
-  // |fl(q.k)| <= (1 + gamma_d) |q|_1 max|k| < 2 |q|_1 max|k|: no logit can overflow.
-  if (!(beta * q1 * kmax <= limit)) return Status::non_finite_input;
+  // |fl(q.k)| <= (1 + gamma_d) |q|_1 max|k| < 2 |q|_1 max|k|: no logit can overflow. The
+  // kernels scale after the dot product, so q.k itself must fit too (a tiny beta does not
+  // save it; decode gives the same status for such a key: found by fuzz_attention).
+  if (!(q1 * kmax <= limit) || !(beta * q1 * kmax <= limit)) return Status::non_finite_input;
   const std::size_t offset = n - (causal ? m : 0);
   if (mask) {
     for (std::size_t i = 0; i < m; ++i) {
@@ -320,13 +370,25 @@ Status linear_attention_query(const Ops& ops, std::size_t d, std::size_t dv, Fea
     if (!attn_finite(den)) return Status::non_finite_input;
     if (den == T(0)) return Status::invalid_argument;
   }
-  // out = S^T f = sum_i f_i s_i: the rows of S are weighted like values in decode (no
-  // failure is possible from here on, so out is the accumulator).
-  for (std::size_t c = 0; c < dv; ++c) out[c] = T(0);
-  ops.accumulate(1, d, dv, f, 0, s, lds, out, 0);
+  // out = S^T f = sum_i f_i s_i: the rows of S are weighted like values in decode. A finite
+  // state and query can still give a sum or quotient beyond T's range: scratch first.
+  alignas(64) T acc[kAttentionMaxDim];
+  for (std::size_t c = 0; c < dv; ++c) acc[c] = T(0);
+  ops.accumulate(1, d, dv, f, 0, s, lds, acc, 0);
   if (normalize)
-    for (std::size_t c = 0; c < dv; ++c) out[c] /= den;
+    for (std::size_t c = 0; c < dv; ++c) acc[c] /= den;
+  if (!all_finite(dv, acc)) return Status::non_finite_input;
+  for (std::size_t c = 0; c < dv; ++c) out[c] = acc[c];
   return Status::ok;
+}
+
+// Largest |x_l| over rows of n x d (stride ld): magnitude bounds for linear_attention.
+template <typename T>
+inline T max_abs(std::size_t n, std::size_t d, const T* x, std::size_t ld) noexcept {
+  T mx = 0;
+  for (std::size_t j = 0; j < n; ++j)
+    for (std::size_t l = 0; l < d; ++l) mx = std::fabs(x[j * ld + l]) > mx ? std::fabs(x[j * ld + l]) : mx;
+  return mx;
 }
 
 template <typename T, class Ops>
@@ -348,33 +410,43 @@ Status linear_attention(const Ops& ops, std::size_t m, std::size_t n, std::size_
   alignas(64) T fq[kAttentionRows * kAttentionMaxDim];
   alignas(64) T fk[kPhiK];
   alignas(64) T a[kAttentionRows * B];
+  // The normaliser of row i is phi(q_i).z_i with z_i the running sum of the phi(k_j) row i
+  // sees: the recurrent form's normaliser, so both forms divide by the same number, and
+  // the one checked here (finite, nonzero) is the one used below.
+  alignas(64) T zrun[kAttentionMaxDim];
+  std::size_t seen = 0;
+  auto advance_z = [&](std::size_t end) {
+    for (; seen < end; ++seen) {
+      ops.feature(d, k + seen * ldk, fk, phi);
+      for (std::size_t l = 0; l < d; ++l) zrun[l] += fk[l];
+    }
+  };
+  T min_den = std::numeric_limits<T>::infinity();
   if (normalize) {
-    // The normalisers in state form (running z), so a zero is refused before any write.
-    alignas(64) T zrun[kAttentionMaxDim];
     for (std::size_t l = 0; l < d; ++l) zrun[l] = T(0);
-    std::size_t seen = 0;
+    seen = 0;
     for (std::size_t i = 0; i < m; ++i) {
-      const std::size_t end = causal ? offset + i + 1 : n;
-      for (; seen < end; ++seen) {
-        ops.feature(d, k + seen * ldk, fk, phi);
-        for (std::size_t l = 0; l < d; ++l) zrun[l] += fk[l];
-      }
+      advance_z(causal ? offset + i + 1 : n);
       ops.feature(d, q + i * ldq, fq, phi);
       const T den = ops.dot(d, fq, zrun);
       if (!attn_finite(den)) return Status::non_finite_input;
       if (den == T(0)) return Status::invalid_argument;
+      min_den = std::fabs(den) < min_den ? std::fabs(den) : min_den;
     }
   }
-  for (std::size_t i0 = 0; i0 < m; i0 += kAttentionRows) {
-    const std::size_t nq = m - i0 < kAttentionRows ? m - i0 : kAttentionRows;
+  // Rows i0 .. i0 + nq of the result into dst (stride ldd); tiles advance z in order.
+  auto tile = [&](std::size_t i0, std::size_t nq, T* dst, std::size_t ldd) {
     std::size_t end = 0, ends[kAttentionRows];
     T den[kAttentionRows];
     for (std::size_t r = 0; r < nq; ++r) {
       ends[r] = causal ? offset + i0 + r + 1 : n;
       end = ends[r] > end ? ends[r] : end;
       ops.feature(d, q + (i0 + r) * ldq, fq + r * kAttentionMaxDim, phi);
-      for (std::size_t c = 0; c < dv; ++c) out[(i0 + r) * ldo + c] = T(0);
-      den[r] = T(0);
+      if (normalize) {
+        advance_z(ends[r]);
+        den[r] = ops.dot(d, fq + r * kAttentionMaxDim, zrun);
+      }
+      for (std::size_t c = 0; c < dv; ++c) dst[r * ldd + c] = T(0);
     }
     for (std::size_t j0 = 0; j0 < end; j0 += kb) {
       const std::size_t nb = end - j0 < kb ? end - j0 : kb;
@@ -389,13 +461,45 @@ Status linear_attention(const Ops& ops, std::size_t m, std::size_t n, std::size_
       for (std::size_t r = 0; r < nq; ++r) {
         const std::size_t lim = ends[r] > j0 ? (ends[r] - j0 < nb ? ends[r] - j0 : nb) : 0;
         for (std::size_t j = lim; j < nb; ++j) a[r * B + j] = T(0);  // causally masked
-        for (std::size_t j = 0; j < lim; ++j) den[r] += a[r * B + j];
       }
-      ops.accumulate(nq, nb, dv, a, B, v + j0 * ldv, ldv, out + i0 * ldo, ldo);
+      ops.accumulate(nq, nb, dv, a, B, v + j0 * ldv, ldv, dst, ldd);
     }
     if (normalize)
       for (std::size_t r = 0; r < nq; ++r)
-        for (std::size_t c = 0; c < dv; ++c) out[(i0 + r) * ldo + c] /= den[r];
+        for (std::size_t c = 0; c < dv; ++c) dst[r * ldd + c] /= den[r];
+  };
+  // Finite inputs can still give a result beyond T's range. |a_ij| <= |phi(q_i)|_1 max|phi(k)|
+  // with |phi(x)| <= |x| (+1 for elu+1), so |out_ic| <= n |phi(q_i)|_1 max|phi(k)| max|v| / |den_i|.
+  // Where that bound (with a factor 4 for rounding) is in range, no check is needed; beyond
+  // it the whole result is computed once into scratch and checked before out is written.
+  const T one = phi == FeatureMap::identity ? T(0) : T(1);
+  T q1 = 0;
+  for (std::size_t i = 0; i < m; ++i) {
+    T norm1 = 0;
+    for (std::size_t l = 0; l < d; ++l) norm1 += std::fabs(q[i * ldq + l]) + one;
+    q1 = norm1 > q1 ? norm1 : q1;
+  }
+  constexpr T limit = std::numeric_limits<T>::max() / 4;
+  T bound = static_cast<T>(n) * (max_abs(n, d, k, ldk) + one);
+  bound = bound <= limit ? bound * q1 : bound;
+  bound = bound <= limit ? bound * max_abs(n, dv, v, ldv) : bound;
+  if (normalize && bound <= limit) bound /= min_den;
+  if (!(bound <= limit)) {
+    alignas(64) T check[kAttentionRows * kAttentionMaxDim];
+    for (std::size_t l = 0; l < d; ++l) zrun[l] = T(0);
+    seen = 0;
+    for (std::size_t i0 = 0; i0 < m; i0 += kAttentionRows) {
+      const std::size_t nq = m - i0 < kAttentionRows ? m - i0 : kAttentionRows;
+      tile(i0, nq, check, kAttentionMaxDim);
+      for (std::size_t r = 0; r < nq; ++r)
+        if (!all_finite(dv, check + r * kAttentionMaxDim)) return Status::non_finite_input;
+    }
+  }
+  for (std::size_t l = 0; l < d; ++l) zrun[l] = T(0);
+  seen = 0;
+  for (std::size_t i0 = 0; i0 < m; i0 += kAttentionRows) {
+    const std::size_t nq = m - i0 < kAttentionRows ? m - i0 : kAttentionRows;
+    tile(i0, nq, out + i0 * ldo, ldo);
   }
   return Status::ok;
 }

@@ -478,6 +478,19 @@ void check_attention_prefill(const AttentionTable<T>& t, Sink& sink) noexcept {
   b.mask[(m - 1) * n + n - 1] = T(0);  // the causal limit of the last row keeps this key
   b.mask[2 * n + 1] = std::numeric_limits<T>::quiet_NaN();
   refuses(Status::non_finite_input, m, n, true, b.mask, "NaN in a used mask entry is non_finite_input");
+  // beta q.k fits but q.k does not (the kernels scale after the dot): refused before any
+  // write, like decode refuses that key (a fuzz_attention finding).
+  const T root = std::sqrt(std::numeric_limits<T>::max());
+  b.q[(m - 1) * d] = 4 * root;
+  b.k[(n - 1) * d] = 4 * root;
+  fill_sentinel(b.out, m * dv);
+  const T tiny_beta = T(1) / std::numeric_limits<T>::max();
+  sink(t.prefill(m, n, d, dv, tiny_beta, b.q, d, b.k, d, b.v, dv, nullptr, n, false, b.out, dv, nullptr) ==
+               Status::non_finite_input &&
+           all_sentinel(b.out, m * dv) &&
+           t.decode(n, d, dv, tiny_beta, b.q + (m - 1) * d, b.k, d, b.v, dv, nullptr, b.out, nullptr) ==
+               Status::non_finite_input,
+       CheckInfo{t.name, "attention_prefill", "q.k overflows under a tiny beta: status, out untouched", m * 1000 + n, 1});
 }
 
 // ---- linear attention -------------------------------------------------------------------
@@ -608,6 +621,75 @@ void check_linear_attention(const AttentionTable<T>& t, Sink& sink) noexcept {
        CheckInfo{t.name, "linear_attention", "empty and NaN statuses, out untouched", 4, 0});
 }
 
+// ---- results near the top of T's range ------------------------------------------------
+
+// Softmax attention is a convex combination of the values: representable for every finite
+// V, even where the unnormalised sum of e^(l_j - max) v_j overflows (|v| near T's max; a
+// fuzz_attention finding). Linear attention's sums can exceed T's range with finite
+// inputs: then non_finite_input and nothing written.
+template <typename T, class Sink>
+void check_attention_range(const AttentionTable<T>& t, Sink& sink) noexcept {
+  auto& b = AttnBuffers<T>::get();
+  SplitMix64 rng(46);
+  static RowReference ref;
+  constexpr T big = std::numeric_limits<T>::max();
+  const std::size_t d = 3, dv = 4, n = 40, m = 3;
+  fill_uniform(b.q, m * d, rng);
+  fill_uniform(b.k, n * d, rng);
+  // |v| in [max/4, max/2]: column 0 positive (every partial sum overflows), column 1 of
+  // alternating sign (cancels), columns 2-3 random signs.
+  for (std::size_t j = 0; j < n; ++j) {
+    fill_uniform(b.v + j * dv, dv, rng, 0.25, 0.5);
+    for (std::size_t c = 0; c < dv; ++c) {
+      const bool negative = c == 1 ? j % 2 == 1 : c >= 2 && rng.next() % 2 == 1;
+      b.v[j * dv + c] *= negative ? -big : big;
+    }
+  }
+  for (std::size_t j = 0; j < n; ++j) b.mask[j] = j % 7 == 3 ? -std::numeric_limits<T>::infinity() : T(0);
+  for (const T* mask : {static_cast<const T*>(nullptr), static_cast<const T*>(b.mask)}) {
+    reference_row(n, d, dv, T(1), b.q, b.k, d, b.v, dv, mask, t.exp_max_ulp, t.block, ref);
+    const Status s = t.decode(n, d, dv, T(1), b.q, b.k, d, b.v, dv, mask, b.out, b.obs);
+    sink(s == Status::ok && row_matches(ref, dv, b.out) && obs_matches(ref, b.obs[0]),
+         CheckInfo{t.name, "attention_decode", "|v| near max: convex combination vs reference", n, mask ? 1u : 0u});
+  }
+  {
+    const Status s = t.prefill(m, n, d, dv, T(1), b.q, d, b.k, d, b.v, dv, nullptr, n, true, b.out, dv, nullptr);
+    bool ok = s == Status::ok;
+    for (std::size_t i = 0; i < m; ++i) {
+      reference_row(n - m + i + 1, d, dv, T(1), b.q + i * d, b.k, d, b.v, dv, static_cast<const T*>(nullptr), t.exp_max_ulp, t.block, ref);
+      ok = ok && row_matches(ref, dv, b.out + i * dv);
+    }
+    sink(ok, CheckInfo{t.name, "attention_prefill", "|v| near max: causal rows vs reference", m * 1000 + n, d});
+  }
+  // Linear attention with a = phi(q).phi(k) = 1 (d = 1, q = k = 1): out = sum of the v.
+  for (std::size_t j = 0; j < n; ++j) b.k[j] = T(1);
+  b.q[0] = T(1);
+  fill_sentinel(b.out, dv);
+  sink(t.linear(1, n, 1, dv, FeatureMap::identity, false, false, b.q, 1, b.k, 1, b.v, dv, b.out, dv) ==
+               Status::non_finite_input &&
+           all_sentinel(b.out, dv),
+       CheckInfo{t.name, "linear_attention", "sum beyond T's range is non_finite_input, out untouched", n, 0});
+  // Values whose a-priori bound n max|v| = max/2 is out of range (so the result is checked
+  // before it is written) but whose sums, in any order, stay in range: +-x cancel exactly.
+  for (std::size_t j = 0; j < n; ++j) b.out2[j] = (j % 2 ? -big : big) / static_cast<T>(2 * n);
+  const Status s_cancel = t.linear(1, n, 1, 1, FeatureMap::identity, false, false, b.q, 1, b.k, 1, b.out2, 1, b.out, 1);
+  sink(s_cancel == Status::ok && b.out[0] == T(0),
+       CheckInfo{t.name, "linear_attention", "bound beyond range, sums within: ok, exact 0", n, 0});
+  // Recurrent query: a finite state whose S^T phi(q), or its quotient by phi(q).z, overflows.
+  for (std::size_t i = 0; i < 4 * dv; ++i) b.state[i] = big / 2;
+  for (std::size_t i = 0; i < 4; ++i) b.z[i] = T(1);
+  for (std::size_t i = 0; i < 4; ++i) b.q[i] = T(1);
+  fill_sentinel(b.out, dv);
+  sink(t.linear_query(4, dv, FeatureMap::identity, b.q, b.state, dv, b.z, false, b.out) == Status::non_finite_input &&
+           all_sentinel(b.out, dv),
+       CheckInfo{t.name, "linear_attention_query", "S^T phi(q) beyond T's range is non_finite_input", 4, 0});
+  for (std::size_t i = 0; i < 4 * dv; ++i) b.state[i] = T(1e10);
+  for (std::size_t i = 0; i < 4; ++i) b.z[i] = std::numeric_limits<T>::min();
+  sink(t.linear_query(4, dv, FeatureMap::identity, b.q, b.state, dv, b.z, true, b.out) == Status::non_finite_input &&
+           all_sentinel(b.out, dv),
+       CheckInfo{t.name, "linear_attention_query", "quotient by a tiny phi(q).z beyond range: status", 4, 1});
+}
+
 // Multi-head decode (attention.hpp) = per-head decode of the same backend, bit for bit.
 template <typename T, class Backend, class Sink>
 void check_multi_head(const AttentionTable<T>& t, Sink& sink) noexcept {
@@ -640,6 +722,7 @@ void check_all_attention(const AttentionTable<T>& t, Sink& sink) noexcept {
   check_attention_decode(t, sink);
   check_attention_prefill(t, sink);
   check_linear_attention(t, sink);
+  check_attention_range(t, sink);
 }
 
 }  // namespace olsf::testing
