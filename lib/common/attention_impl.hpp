@@ -41,6 +41,32 @@ inline constexpr std::size_t kAttentionRows = 4;
 inline constexpr std::size_t kScratchAlign = kSimdBytes == 0 ? alignof(double) : 64;
 
 
+// The score kernels' dispatch for vector backends: Kernel::template run<Rows, Dim>(...)
+// is the backend's score kernel for Rows queries, Dim the head dimension fixed at compile
+// time (0: run time). The common head dimensions are compiled fixed (fully unrolled).
+template <class Kernel, typename T>
+inline void dispatch_scores(std::size_t nq, std::size_t nk, std::size_t dim, const T* q, std::size_t ldq,
+                            const T* k, std::size_t ldk, T scale, T* s, std::size_t lds) noexcept {
+  switch (nq) {
+    case 1:
+      switch (dim) {
+        case 16: return Kernel::template run<1, 16>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+        case 32: return Kernel::template run<1, 32>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+        case 64: return Kernel::template run<1, 64>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+        case 128: return Kernel::template run<1, 128>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+        default: return Kernel::template run<1, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+      }
+    case 2: return Kernel::template run<2, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+    case 3: return Kernel::template run<3, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+    default:
+      switch (dim) {
+        case 32: return Kernel::template run<4, 32>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+        case 64: return Kernel::template run<4, 64>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+        default: return Kernel::template run<4, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+      }
+  }
+}
+
 template <typename T>
 inline bool attn_finite(T x) noexcept {
   return std::fabs(x) <= std::numeric_limits<T>::max();  // false for NaN and +-inf

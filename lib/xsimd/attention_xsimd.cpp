@@ -141,30 +141,21 @@ inline void accumulate_rows(std::size_t nk, std::size_t dv_rt, const T* p, std::
   if (c < dv) accumulate_group<R, 1, 2>(nk, c, dv - c, p, ldp, v, ldv, acc, ldacc);
 }
 
+// score_rows for detail::dispatch_scores, which fixes the common head dimensions.
+struct ScoreKernel {
+  template <std::size_t R, std::size_t Dim, typename T>
+  static void run(std::size_t nk, std::size_t dim, const T* q, std::size_t ldq, const T* k, std::size_t ldk,
+                  T scale, T* s, std::size_t lds) noexcept {
+    score_rows<R, Dim>(nk, dim, q, ldq, k, ldk, scale, s, lds);
+  }
+};
+
 template <typename T>
 struct XsimdAttentionOps {
   static constexpr std::size_t kPad = Batch<T>::size;
   void scores(std::size_t nq, std::size_t nk, std::size_t dim, const T* q, std::size_t ldq, const T* k,
               std::size_t ldk, T scale, T* s, std::size_t lds) const noexcept {
-    // The common head dimensions are compiled with the dimension fixed (fully unrolled).
-    switch (nq) {
-      case 1:
-        switch (dim) {
-          case 16: return score_rows<1, 16>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-          case 32: return score_rows<1, 32>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-          case 64: return score_rows<1, 64>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-          case 128: return score_rows<1, 128>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-          default: return score_rows<1, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-        }
-      case 2: return score_rows<2, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-      case 3: return score_rows<3, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-      default:
-        switch (dim) {
-          case 32: return score_rows<4, 32>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-          case 64: return score_rows<4, 64>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-          default: return score_rows<4, 0>(nk, dim, q, ldq, k, ldk, scale, s, lds);
-        }
-    }
+    ::olsf::detail::dispatch_scores<ScoreKernel>(nq, nk, dim, q, ldq, k, ldk, scale, s, lds);
   }
 
   // count is a multiple of the batch size (kAttentionBlock); e^-inf = 0.
