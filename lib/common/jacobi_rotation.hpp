@@ -9,8 +9,38 @@
 // (app = |x_p|^2, aqq = |x_q|^2, apq = x_p . x_q).
 #pragma once
 #include <cmath>
+#include <type_traits>
 
 namespace olsf::detail {
+
+// std::sqrt without its errno branch. Without -fno-math-errno GCC follows the square-root
+// instruction with a test and a call to sqrtf/sqrt for negative input (to set errno):
+// a call that clobbers the caller-saved FP registers, so the fixed-size sweeps, which keep
+// rows in registers across rotations, spill them around every rotation instead (Cortex-M4,
+// issue #10). The result is the same, NaN for negative input; nothing here reads errno.
+template <typename T>
+inline T jacobi_sqrt(T x) noexcept {
+#if defined(__GNUC__) && defined(__aarch64__)
+  if constexpr (std::is_same_v<T, float>) {
+    T r;
+    __asm__("fsqrt %s0, %s1" : "=w"(r) : "w"(x));
+    return r;
+  } else if constexpr (std::is_same_v<T, double>) {
+    T r;
+    __asm__("fsqrt %d0, %d1" : "=w"(r) : "w"(x));
+    return r;
+  }
+#elif defined(__GNUC__) && defined(__arm__) && defined(__ARM_FP)
+#if (__ARM_FP & 4)
+  if constexpr (std::is_same_v<T, float>) {
+    T r;
+    __asm__("vsqrt.f32 %0, %1" : "=t"(r) : "t"(x));
+    return r;
+  }
+#endif
+#endif
+  return std::sqrt(x);
+}
 
 template <typename T>
 struct JacobiRotation {
@@ -24,7 +54,7 @@ struct JacobiRotation {
 template <typename T>
 inline bool jacobi_needs_rotation(T app, T aqq, T apq, T rel_tol, T abs_tol) noexcept {
   const T mag = std::fabs(apq);
-  return mag > abs_tol && mag > rel_tol * std::sqrt(std::fabs(app) * std::fabs(aqq));
+  return mag > abs_tol && mag > rel_tol * jacobi_sqrt(std::fabs(app) * std::fabs(aqq));
 }
 
 template <typename T>
@@ -32,9 +62,9 @@ inline JacobiRotation<T> jacobi_rotation(T app, T aqq, T apq) noexcept {
   const T theta = (aqq - app) / (2 * apq);
   const T abs_theta = std::fabs(theta);
   // For huge theta, theta^2 would overflow: t = 1 / (2 theta) to working accuracy.
-  const T t_mag = abs_theta > T(1e15) ? T(0.5) / abs_theta : T(1) / (abs_theta + std::sqrt(T(1) + theta * theta));
+  const T t_mag = abs_theta > T(1e15) ? T(0.5) / abs_theta : T(1) / (abs_theta + jacobi_sqrt(T(1) + theta * theta));
   const T t = theta < 0 ? -t_mag : t_mag;
-  const T c = T(1) / std::sqrt(T(1) + t * t);
+  const T c = T(1) / jacobi_sqrt(T(1) + t * t);
   return {c, t * c, t};
 }
 

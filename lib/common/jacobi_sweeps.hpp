@@ -69,7 +69,10 @@ std::size_t jacobi_parallel_sweep(Ops& ops, std::size_t n, T* a, std::size_t lda
   const std::size_t nvec = (n + L - 1) / L;
   std::size_t n2 = 1;
   while (n2 < n) n2 <<= 1;
-  constexpr std::size_t kCap = kJacobiMaxN + 64 / sizeof(T);
+  // nvec L <= n + L - 1 entries: room for the widest vector (64 bytes); none on scalar-only
+  // targets (kSimdBytes 0: Cortex-M0..M7, where every backend runs 1 lane), which saves
+  // 0.5 KB of stack for float there.
+  constexpr std::size_t kCap = kJacobiMaxN + (kSimdBytes == 0 ? 0 : 64 / sizeof(T));
   alignas(64) T cvec[kCap], svec[kCap], tvec[kCap], d[kCap], dlo[kCap], dq[kCap], o[kCap], sgn[kCap];
   for (std::size_t j = 0; j < nvec * L; ++j) {
     d[j] = j < n ? a[j * lda + j] : T(0);
@@ -147,6 +150,65 @@ template <typename T>
   x = mul_add(-s, y0, c * x0);
 }
 
+// The n = 8 float sweep on the M-profile FPU with fused multiply-add (Cortex-M4F, M7,
+// M55: issue #10), where instructions, not flops, are the cost. Both rows of A and of Vt
+// of a rotation are rotated in memory by one block of fixed registers: VLDM of row p into
+// s8..s15 and of row q into s16..s23; per element 4 fused operations, the new row-p
+// element going into the register its predecessor freed (s7 first), so no copy; VSTM of
+// s7..s14 and s16..s23; A's column q (its other triangle) by 8 VSTRs with immediate
+// offsets. Column p only feeds the 2x2 lanes of the rotations that follow in row p, so it
+// is written once, when row p is done (mirror_row_vfp8). 80 instructions per rotation
+// for 128 flops, against about 150 when the compiler keeps row p in registers and moves
+// single elements (GCC spills them), and 1 KB of code instead of 9 KB. Same rotations,
+// order, threshold and compensated diagonal as jacobi_cyclic_sweep_fixed; the 2x2
+// block's cells get the lanes' by-products and are then set: a_pq = a_qp = 0, the
+// diagonal from d at the end.
+#if defined(__GNUC__) && defined(__arm__) && defined(__ARM_ARCH_PROFILE) && defined(__ARM_FP) && \
+    defined(__FP_FAST_FMAF)
+#if __ARM_ARCH_PROFILE == 'M' && (__ARM_FP & 4)
+#define OLSF_JACOBI_VFP_SWEEP8 1
+#endif
+#endif
+#if defined(OLSF_JACOBI_VFP_SWEEP8)
+#define OLSF_VFP_ROT(nx, x, y)                                                                    \
+  "vmul.f32 " nx ", %[c], " x "\n\tvfms.f32 " nx ", %[s], " y "\n\tvmul.f32 " y ", %[c], " y \
+  "\n\tvfma.f32 " y ", %[s], " x "\n\t"
+#define OLSF_VFP_ROT8                                                                                 \
+  "vldmia %[xp], {s8-s15}\n\tvldmia %[xq], {s16-s23}\n\t" OLSF_VFP_ROT("s7", "s8", "s16")          \
+      OLSF_VFP_ROT("s8", "s9", "s17") OLSF_VFP_ROT("s9", "s10", "s18") OLSF_VFP_ROT("s10", "s11", "s19") \
+          OLSF_VFP_ROT("s11", "s12", "s20") OLSF_VFP_ROT("s12", "s13", "s21")                       \
+              OLSF_VFP_ROT("s13", "s14", "s22") OLSF_VFP_ROT("s14", "s15", "s23")                   \
+                  "vstmia %[xp], {s7-s14}\n\tvstmia %[xq], {s16-s23}\n\t"
+inline void rotate_pair_vfp8(float* a, float* vt, std::size_t p, std::size_t q, float c, float s) noexcept {
+  __asm__(OLSF_VFP_ROT8  // A's rows: new row p in s7..s14, new row q in s16..s23
+          "vstr s16, [%[cq]]\n\tvstr s17, [%[cq], #32]\n\tvstr s18, [%[cq], #64]\n\tvstr s19, [%[cq], #96]\n\t"
+          "vstr s20, [%[cq], #128]\n\tvstr s21, [%[cq], #160]\n\tvstr s22, [%[cq], #192]\n\t"
+          "vstr s23, [%[cq], #224]"
+          : "+m"(*reinterpret_cast<float(*)[64]>(a))
+          : [xp] "r"(a + 8 * p), [xq] "r"(a + 8 * q), [cq] "r"(a + q), [c] "t"(c), [s] "t"(s)
+          : "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21",
+            "s22", "s23");
+  __asm__(OLSF_VFP_ROT8
+          : "+m"(*reinterpret_cast<float(*)[64]>(vt))
+          : [xp] "r"(vt + 8 * p), [xq] "r"(vt + 8 * q), [c] "t"(c), [s] "t"(s)
+          : "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21",
+            "s22", "s23");
+}
+
+// Column p <- row p of A (its other triangle), when row p is done.
+inline void mirror_row_vfp8(float* a, std::size_t p) noexcept {
+  __asm__("vldmia %[xp], {s8-s15}\n\t"
+          "vstr s8, [%[cp]]\n\tvstr s9, [%[cp], #32]\n\tvstr s10, [%[cp], #64]\n\tvstr s11, [%[cp], #96]\n\t"
+          "vstr s12, [%[cp], #128]\n\tvstr s13, [%[cp], #160]\n\tvstr s14, [%[cp], #192]\n\t"
+          "vstr s15, [%[cp], #224]"
+          : "+m"(*reinterpret_cast<float(*)[64]>(a))
+          : [xp] "r"(a + 8 * p), [cp] "r"(a + p)
+          : "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15");
+}
+#undef OLSF_VFP_ROT8
+#undef OLSF_VFP_ROT
+#endif
+
 // jacobi_needs_rotation without its square root, for the fixed-size sweep: on squares,
 // apq^2 > rel_tol^2 |app aqq| and apq^2 > abs_tol^2, while apq^2 is far from underflow
 // (>= min / eps, where a square is still correct to a rounding); tinier pairs take the
@@ -167,6 +229,44 @@ struct SquaredThreshold {
     return jacobi_needs_rotation(app, aqq, apq, rel_tol, abs_tol);
   }
 };
+
+#if defined(OLSF_JACOBI_VFP_SWEEP8)
+// The row-cyclic n = 8 float sweep of jacobi_cyclic_sweep_fixed (below) with both rows
+// of a rotation in memory (rotate_pair_vfp8 above): runtime loops, no unrolling.
+inline std::size_t jacobi_cyclic_sweep_vfp8(float* a, float* vt, float rel_tol, float abs_tol) noexcept {
+  constexpr std::size_t N = 8;
+  float d[N], d0[N], z[N];
+  unrolled(std::make_index_sequence<N>(), [&](auto j) {  // (a loop becomes a memset call)
+    d[j] = d0[j] = a[j * N + j];
+    z[j] = 0.0f;
+  });
+  const SquaredThreshold<float> needs_rotation(rel_tol, abs_tol);
+  std::size_t rotations = 0;
+  for (std::size_t p = 0; p + 1 < N; ++p) {
+    float dp = d[p], zp = z[p];
+    bool rotated = false;
+    for (std::size_t q = p + 1; q < N; ++q) {
+      const float apq = a[p * N + q];
+      if (!needs_rotation(dp, d[q], apq)) continue;
+      const auto r = jacobi_rotation(dp, d[q], apq);
+      const float h = r.t * apq;  // Rutishauser's accumulated diagonal update
+      dp -= h;
+      zp -= h;
+      d[q] += h;
+      z[q] += h;
+      rotate_pair_vfp8(a, vt, p, q, r.c, r.s);
+      a[p * N + q] = 0.0f;  // the rotated pair's entry, exactly (a_qp: mirror_row_vfp8)
+      ++rotations;
+      rotated = true;
+    }
+    if (rotated) mirror_row_vfp8(a, p);
+    d[p] = dp;
+    z[p] = zp;
+  }
+  for (std::size_t j = 0; j < N; ++j) a[j * N + j] = d0[j] + z[j];
+  return rotations;
+}
+#endif
 
 // Row-cyclic two-sided Jacobi for a fixed n = N (row stride LD for A and Vt), the scalar
 // fast path (issue #10: Cortex-M4F). Same rotations (jacobi_rotation.hpp) and threshold
@@ -193,6 +293,9 @@ struct SquaredThreshold {
 template <typename T, std::size_t N, std::size_t LD>
 [[gnu::flatten]] std::size_t jacobi_cyclic_sweep_fixed(T* a, T* vt, T rel_tol, T abs_tol) noexcept {
   static_assert(N >= 2 && LD >= N, "fixed-size sweep: 2 <= N <= LD");
+#if defined(OLSF_JACOBI_VFP_SWEEP8)
+  if constexpr (std::is_same_v<T, float> && N == 8 && LD == 8) return jacobi_cyclic_sweep_vfp8(a, vt, rel_tol, abs_tol);
+#endif
   T d[N], d0[N], z[N];
   for (std::size_t j = 0; j < N; ++j) {
     d[j] = d0[j] = a[j * LD + j];
@@ -396,6 +499,13 @@ std::size_t simd_cyclic_sweep(std::size_t n, T* a, std::size_t lda, T* vt, std::
     if (n == 8 && lda == 8 && ldv == 8)
       return jacobi_cyclic_sweep_fixed_vec<T, 8, 8, 16 / sizeof(T)>(a, vt, rel_tol, abs_tol);
   }
+#if defined(__aarch64__)
+  // 16 x 16 float on NEON: rows of 4 vectors; what JacobiOrdering::automatic runs there
+  // (detail::prefers_cyclic: 3.5x fewer instructions than the parallel sweep, issue #7).
+  if constexpr (std::is_same_v<T, float>) {
+    if (n == 16 && lda == 16 && ldv == 16) return jacobi_cyclic_sweep_fixed_vec<T, 16, 16, 4>(a, vt, rel_tol, abs_tol);
+  }
+#endif
   return scalar::jacobi_sweep_cyclic(n, a, lda, vt, ldv, rel_tol, abs_tol);
 }
 

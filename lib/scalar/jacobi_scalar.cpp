@@ -63,9 +63,10 @@ template <typename T>
 std::size_t cyclic_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
                               T abs_tol) noexcept {
   // Fixed-size path for n = 8 stored unpadded (SymmetricEigen<T, 8>: row stride 8 on every
-  // target): row p in registers, no loop counters. 11 KB of Cortex-M4 flash for 3x fewer
-  // instructions; other sizes would each cost as much flash again, so only the 8 x 8 of
-  // the OLS-Transformer's default d = 8 gets one.
+  // target): row p in registers, no loop counters (9 KB of code), or on the M-profile FPU
+  // rows rotated in memory by VLDM/VSTM (1 KB; jacobi_sweeps.hpp). Other sizes would each
+  // cost as much code again, so only the 8 x 8 of the OLS-Transformer's default d = 8
+  // gets one.
   if (n == 8 && lda == 8 && ldv == 8) return detail::jacobi_cyclic_sweep_fixed<T, 8, 8>(a, vt, rel_tol, abs_tol);
   if (n < 2 || n > kJacobiMaxN) return 0;
   const ScalarOps<T> ops;
