@@ -2,7 +2,7 @@
 // OLSF_CALLS times, for exact instruction counts under QEMU (bench/arm/insncount.c).
 //   usage: olsf_count_N <case> <backend>
 //   case:    jacobi8 jacobi16 ols decode hopfield
-//   backend: scalar highway xsimd eigen (those compiled in)
+//   backend: scalar highway xsimd helium eigen (those compiled in)
 // On Cortex-M the arguments come over semihosting (qemu -semihosting-config arg=...).
 // Prints "<case> <backend> ok" and exits 0, or exits 1 (wrong result), 2 (bad arguments).
 #include <cstdio>
@@ -63,6 +63,9 @@ int dispatch(const char* name, const char* backend) {
 #endif
 #if defined(OLSF_HAVE_XSIMD)
   if (!std::strcmp(backend, "xsimd")) return run<OlsformerCases<olsf::XsimdBackend>>(name);
+#endif
+#if defined(OLSF_HAVE_HELIUM)
+  if (!std::strcmp(backend, "helium")) return run<OlsformerCases<olsf::HeliumBackend>>(name);
 #endif
 #if defined(OLSF_COUNT_WITH_EIGEN)
   if (!std::strcmp(backend, "eigen")) return run<EigenCases>(name);

@@ -57,6 +57,9 @@ OLSF_BACKEND_POLICY(HighwayBackend, ::olsf::highway);
 #if defined(OLSF_HAVE_XSIMD)
 OLSF_BACKEND_POLICY(XsimdBackend, ::olsf::xsimd);
 #endif
+#if defined(OLSF_HAVE_HELIUM)
+OLSF_BACKEND_POLICY(HeliumBackend, ::olsf::helium);
+#endif
 OLSF_BACKEND_POLICY(DefaultBackend, ::olsf::kernels);
 
 }  // namespace olsf

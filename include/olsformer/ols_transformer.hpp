@@ -39,6 +39,12 @@
 //    Lambda = Sigma^2) and forms P = (Sigma^2 + lambda)^(-1/2) Sigma U^T Y~, never
 //    X^T X; it needs every observed sample in the context (and no forgetting), otherwise
 //    refit falls back to the covariance solver and fit_method() says so.
+//  - Size: the accurate solver costs a JacobiSvd and a copy of the context in every object
+//    (3 Context D + 2 D^2 + Context + D elements: 3.7 KB for float, D = 8, Context = 32)
+//    and the SVD's code (2.2 KB of Cortex-M4 flash at -O2). CMake's
+//    OLSF_OLS_ACCURATE_SOLVER=OFF (the macro OLSF_OLS_ACCURATE_SOLVER=0, the same for every
+//    file of a program) leaves both out; solver = accurate is then rejected with
+//    invalid_argument (set_options, refit).
 //
 // All storage is inside the object; no heap, no exceptions.
 #pragma once
@@ -51,6 +57,10 @@
 #include "olsformer/jacobi.hpp"
 #include "olsformer/matrix.hpp"
 #include "olsformer/status.hpp"
+
+#ifndef OLSF_OLS_ACCURATE_SOLVER
+#define OLSF_OLS_ACCURATE_SOLVER 1
+#endif
 
 namespace olsf {
 
@@ -65,7 +75,7 @@ struct OlsOptions {
   T ridge = T(0);         // lambda >= 0, in units of the scaled (unit-diagonal) Gram matrix
   T rank_cutoff = T(-1);  // relative eigenvalue cutoff (lambda_k < cutoff lambda_max is dropped);
                           // < 0: automatic, 2 (D + sqrt(n)) eps, squared for the accurate solver
-  OlsSolver solver = OlsSolver::covariance;
+  OlsSolver solver = OlsSolver::covariance;  // accurate: only if has_accurate_solver (see Size)
   T forgetting = T(1);    // gamma in (0, 1] of the slow memory (CovarianceAccumulator)
   bool warm_start = true;  // start Jacobi from the previous fit's eigenvectors
   JacobiOptions jacobi = {};
@@ -86,7 +96,8 @@ struct OlsLayerView {
 
 template <typename T, std::size_t D, std::size_t K, std::size_t Context, class Backend = DefaultBackend>
 class OlsTransformer {
-  static_assert(D >= 1 && D <= kJacobiMaxN, "OlsTransformer supports 1 <= D <= 64 (SymmetricEigen)");
+  static_assert(D >= 1 && D <= kJacobiMaxN,
+                "OlsTransformer supports 1 <= D <= kJacobiMaxN (CMake's OLSF_JACOBI_MAX_N, 64 by default)");
   static_assert(K >= 1 && Context >= 1, "OlsTransformer needs K >= 1 and Context >= 1");
   static constexpr std::size_t kSvdRows = Context >= D ? Context : D;
   // SymmetricEigen<T, 1> trips a false -Warray-bounds (GCC 12, -O2 with sanitizers) in
@@ -94,6 +105,9 @@ class OlsTransformer {
   static constexpr std::size_t kEigCap = D >= 2 ? D : 2;
 
  public:
+  // False when the build leaves the accurate solver out (OLSF_OLS_ACCURATE_SOLVER=0).
+  static constexpr bool has_accurate_solver = OLSF_OLS_ACCURATE_SOLVER != 0;
+
   explicit OlsTransformer(const OlsOptions<T>& options = {}) noexcept : options_(options) {
     // An invalid forgetting factor is reported by refit() (invalid_argument).
     (void)acc_.set_forgetting(options.forgetting);
@@ -105,7 +119,7 @@ class OlsTransformer {
   // Replaces the options; they apply from the next observe()/refit() (a changed forgetting
   // factor scales only the samples that come after it). The fit stays as it is.
   // Statuses: ok; invalid_argument (ridge < 0 or NaN, rank_cutoff NaN/Inf, forgetting
-  // not in (0, 1]): then nothing changes.
+  // not in (0, 1], solver accurate without has_accurate_solver): then nothing changes.
   Status set_options(const OlsOptions<T>& options) noexcept {
     if (!valid(options)) return Status::invalid_argument;
     (void)acc_.set_forgetting(options.forgetting);
@@ -175,7 +189,8 @@ class OlsTransformer {
   //                   duplicated or constant column...): the minimum-norm solution is
   //                   committed and usable;
   //   empty           no sample observed;
-  //   invalid_argument ridge < 0 or NaN, rank_cutoff NaN/Inf, forgetting not in (0, 1];
+  //   invalid_argument ridge < 0 or NaN, rank_cutoff NaN/Inf, forgetting not in (0, 1],
+  //                   solver accurate in a build without it (has_accurate_solver false);
   //   not_converged / non_finite_input  from the Jacobi solvers, or weights beyond the
   //                   range of T (data near the top of it).
   // On any status but ok and rank_deficient the previous fit stays exactly as it was.
@@ -206,8 +221,9 @@ class OlsTransformer {
         work_a_(i, j) = work_a_(j, i) = i == j ? (inv_scale_[i] > T(0) ? T(1) : T(0))
                                                : gram_(i, j) * inv_scale_[i] * inv_scale_[j];
 
-    const bool accurate = options_.solver == OlsSolver::accurate && acc_.forgetting() == T(1) &&
-                          ctx_size_ == acc_.count() && ctx_size_ >= D;
+    // (valid() has rejected the accurate solver if it is compiled out.)
+    const bool accurate = has_accurate_solver && options_.solver == OlsSolver::accurate &&
+                          acc_.forgetting() == T(1) && ctx_size_ == acc_.count() && ctx_size_ >= D;
     // Relative eigenvalue cutoff (on lambda(A) = sigma(Xs)^2 in both solvers).
     const T rcond_default = T(2) * (static_cast<T>(D) + std::sqrt(n)) * eps;
     const T cutoff = options_.rank_cutoff >= T(0) ? options_.rank_cutoff
@@ -217,6 +233,7 @@ class OlsTransformer {
     T f[D];
     std::size_t rank = 0;
     ConstMatrixView<T> vecs;
+#if OLSF_OLS_ACCURATE_SOLVER
     if (accurate) {
       const std::size_t m = ctx_size_;  // no wrap happened: slot i holds sample i
       for (std::size_t i = 0; i < m; ++i)
@@ -241,7 +258,9 @@ class OlsTransformer {
         for (std::size_t k = 0; k < D; ++k) p_work_(k, t) = f[k] * sigma[k] * z[k];
       }
       (void)svd_.matrix_v().block(D, D, vecs);
-    } else {
+    } else
+#endif
+    {
       const ConstMatrixView<T> a{work_a_.data(), D, D, work_a_.stride()};
       ConstMatrixView<T> previous;
       (void)eig_.eigenvectors().block(D, D, previous);
@@ -388,7 +407,7 @@ class OlsTransformer {
 
   static bool valid(const OlsOptions<T>& o) noexcept {
     return o.ridge >= T(0) && std::isfinite(o.ridge) && std::isfinite(o.rank_cutoff) && o.forgetting > T(0) &&
-           o.forgetting <= T(1);
+           o.forgetting <= T(1) && (has_accurate_solver || o.solver != OlsSolver::accurate);
   }
 
   std::size_t context_slot(std::size_t j) const noexcept {
@@ -402,11 +421,13 @@ class OlsTransformer {
   std::size_t head_ = 0, ctx_size_ = 0;
 
   SymmetricEigen<T, kEigCap, Backend> eig_;
+#if OLSF_OLS_ACCURATE_SOLVER
   JacobiSvd<T, kSvdRows, D, Backend> svd_;
   Matrix<T, kSvdRows, D> xs_;
+  T ytmp_[kSvdRows] = {};  // a centred target column of the context (accurate solver)
+#endif
   Matrix<T, D, D> gram_, work_a_, l_work_, l_, identity_;
   Matrix<T, D, K> gxy_, p_work_, beta_work_, p_, beta_;
-  T ytmp_[kSvdRows] = {};  // a centred target column of the context (accurate solver)
   T inv_scale_[D] = {};
   T centre_x_[D] = {};
   T centre_y_[K] = {};
