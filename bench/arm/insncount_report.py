@@ -80,9 +80,12 @@ def footprint(run, size_tool, elf):
     stack = int(values.get("stack", -1))
     ok = "footprint workload ok" in p.stdout + p.stderr
     return ["", "## Footprint firmware (ports/mps2/footprint.cpp)", "",
-            "OlsTransformer<float, 8, 1, 32> + ModernHopfield<float, 32, 32> on the default backend: fit 64 samples, "
+            "OlsTransformer<float, 8, 1, 32> + ModernHopfield<float, 32, 32>: fit 64 samples, "
             "refit, predict, attend, store 32 patterns, retrieve one (result checked: "
-            + ("ok" if ok else "WRONG") + ").", "",
+            + ("ok" if ok else "WRONG") + "). Built as a firmware with just these objects would be: the "
+            "scalar backend at -O2 with OLSF_JACOBI_MAX_N=8, OLSF_ATTENTION_MAX_DIM=32, OLSF_ATTENTION_BLOCK=32, "
+            "OLSF_OLS_ACCURATE_SOLVER=0 (ports/mps2/CMakeLists.txt); olsf_footprint_default is the same "
+            "program on the build's -O3 library with default capacities.", "",
             "| measure | value | budget (issue #7, Cortex-M4F) |", "|---|---|---|",
             f"| flash (.text + .rodata + .data + tables) | {flash:,} B | ≤ 24,576 B |",
             f"| static RAM (.data + .bss) | {ram:,} B = objects {objects:,} B + {ram - objects:,} B | objects + ≤ 2,048 B |",
