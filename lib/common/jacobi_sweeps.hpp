@@ -153,7 +153,7 @@ template <typename T>
 // The n = 8 float sweep on the M-profile FPU with fused multiply-add (Cortex-M4F, M7,
 // M55: issue #10), where instructions, not flops, are the cost. Both rows of A and of Vt
 // of a rotation are rotated in memory by one block of fixed registers: VLDM of row p into
-// s8..s15 and of row q into s16..s23; per element 4 fused operations, the new row-p
+// s8..s15 and of row q into s16..s23; per element 4 fused operations, the updated row-p
 // element going into the register its predecessor freed (s7 first), so no copy; VSTM of
 // s7..s14 and s16..s23; A's column q (its other triangle) by 8 VSTRs with immediate
 // offsets. Column p only feeds the 2x2 lanes of the rotations that follow in row p, so it
@@ -180,7 +180,7 @@ template <typename T>
               OLSF_VFP_ROT("s13", "s14", "s22") OLSF_VFP_ROT("s14", "s15", "s23")                   \
                   "vstmia %[xp], {s7-s14}\n\tvstmia %[xq], {s16-s23}\n\t"
 inline void rotate_pair_vfp8(float* a, float* vt, std::size_t p, std::size_t q, float c, float s) noexcept {
-  __asm__(OLSF_VFP_ROT8  // A's rows: new row p in s7..s14, new row q in s16..s23
+  __asm__(OLSF_VFP_ROT8  // A's rows: updated row p in s7..s14, updated row q in s16..s23
           "vstr s16, [%[cq]]\n\tvstr s17, [%[cq], #32]\n\tvstr s18, [%[cq], #64]\n\tvstr s19, [%[cq], #96]\n\t"
           "vstr s20, [%[cq], #128]\n\tvstr s21, [%[cq], #160]\n\tvstr s22, [%[cq], #192]\n\t"
           "vstr s23, [%[cq], #224]"
