@@ -23,7 +23,7 @@
 
 #include "olsformer/backend.hpp"
 #include "olsformer/hopfield_types.hpp"
-#include "olsformer/matrix.hpp"
+#include "olsformer/pattern_store.hpp"
 #include "olsformer/status.hpp"
 
 namespace olsf {
@@ -49,25 +49,16 @@ struct DenseInfo {
 };
 
 template <typename T, std::size_t D, std::size_t Capacity, class Backend = DefaultBackend>
-class DenseHopfield {
-  static_assert(D >= 1 && Capacity >= 1, "DenseHopfield needs D >= 1 and Capacity >= 1");
+class DenseHopfield : public PatternStore<T, D, Capacity> {
+  using Store = PatternStore<T, D, Capacity>;
+  using Store::n_;
+  using Store::x_;
 
  public:
-  static constexpr std::size_t dim() noexcept { return D; }
-  static constexpr std::size_t capacity() noexcept { return Capacity; }
-  std::size_t size() const noexcept { return n_; }
-  const T* pattern(std::size_t i) const noexcept { return x_.row(i); }
-  void clear() noexcept { n_ = 0; }
-
   // Statuses (memory unchanged unless ok): capacity_exceeded, non_finite_input (NaN/Inf),
   // invalid_argument (an entry other than +-1).
   Status store(const T* pattern) noexcept {
-    if (n_ >= Capacity) return Status::capacity_exceeded;
-    const Status s = check(pattern);
-    if (s != Status::ok) return s;
-    for (std::size_t i = 0; i < D; ++i) x_(n_, i) = pattern[i];
-    ++n_;
-    return Status::ok;
+    return Store::append(pattern, check);
   }
 
   // Recall from `query` (+-1 entries) into out (D entries, +-1).
@@ -215,8 +206,6 @@ class DenseHopfield {
     return flipped;
   }
 
-  Matrix<T, Capacity, D> x_;
-  std::size_t n_ = 0;
   T s_[D] = {}, prev_[D] = {}, next_[D] = {}, field_[D] = {};
   T m_[Capacity] = {}, g_[Capacity] = {};
 };

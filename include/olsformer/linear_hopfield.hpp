@@ -12,7 +12,7 @@
 #include <limits>
 
 #include "olsformer/backend.hpp"
-#include "olsformer/matrix.hpp"
+#include "olsformer/pattern_store.hpp"
 #include "olsformer/status.hpp"
 
 namespace olsf {
@@ -32,24 +32,19 @@ struct LinearHopfieldInfo {
 };
 
 template <typename T, std::size_t D, std::size_t Capacity, class Backend = DefaultBackend>
-class LinearHopfield {
-  static_assert(D >= 1 && Capacity >= 1, "LinearHopfield needs D >= 1 and Capacity >= 1");
+class LinearHopfield : public PatternStore<T, D, Capacity> {
+  using Store = PatternStore<T, D, Capacity>;
+  using Store::n_;
+  using Store::x_;
 
  public:
-  static constexpr std::size_t dim() noexcept { return D; }
-  static constexpr std::size_t capacity() noexcept { return Capacity; }
-  std::size_t size() const noexcept { return n_; }
-  const T* pattern(std::size_t i) const noexcept { return x_.row(i); }
-  void clear() noexcept { n_ = 0; }
-
   // Statuses (memory unchanged unless ok): capacity_exceeded, non_finite_input.
   Status store(const T* pattern) noexcept {
-    if (n_ >= Capacity) return Status::capacity_exceeded;
-    for (std::size_t i = 0; i < D; ++i)
-      if (!std::isfinite(pattern[i])) return Status::non_finite_input;
-    for (std::size_t i = 0; i < D; ++i) x_(n_, i) = pattern[i];
-    ++n_;
-    return Status::ok;
+    return Store::append(pattern, [](const T* p) {
+      for (std::size_t i = 0; i < D; ++i)
+        if (!std::isfinite(p[i])) return Status::non_finite_input;
+      return Status::ok;
+    });
   }
 
   // xi <- X^T X xi |xi| / |X^T X xi| from xi = query, up to max_steps steps; out gets D entries.
@@ -100,8 +95,6 @@ class LinearHopfield {
   }
 
  private:
-  Matrix<T, Capacity, D> x_;
-  std::size_t n_ = 0;
   T s_[D] = {}, next_[D] = {}, scores_[Capacity] = {};
 };
 
