@@ -96,15 +96,6 @@ void run(Input& in) {
   for (int call = 0; call < 3 && !in.empty(); ++call) run_one<T, Backend>(in, b);
 }
 
-struct Harness {
-  template <typename T, class Backend>
-  static void run(Input& in) {
-    ::run<T, Backend>(in);
-  }
-};
-
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  return olsf::fuzz::run_any_backend_and_type<Harness>(data, size);
-}
+OLSF_FUZZ_ENTRY_POINT(::run)

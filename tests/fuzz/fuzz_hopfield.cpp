@@ -147,15 +147,6 @@ void run(Input& in) {
   }
 }
 
-struct Harness {
-  template <typename T, class Backend>
-  static void run(Input& in) {
-    ::run<T, Backend>(in);
-  }
-};
-
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  return olsf::fuzz::run_any_backend_and_type<Harness>(data, size);
-}
+OLSF_FUZZ_ENTRY_POINT(::run)

@@ -106,3 +106,18 @@ int run_any_backend_and_type(const std::uint8_t* data, std::size_t size) {
 }
 
 }  // namespace olsf::fuzz
+
+// The libFuzzer entry point of a harness file: its `run<T, Backend>(Input&)` (a function
+// template, which cannot be a template argument itself) over every backend and type.
+#define OLSF_FUZZ_ENTRY_POINT(harness_run)                                                   \
+  namespace {                                                                                \
+  struct Harness {                                                                           \
+    template <typename T, class Backend>                                                     \
+    static void run(::olsf::fuzz::Input& in) {                                               \
+      harness_run<T, Backend>(in);                                                           \
+    }                                                                                        \
+  };                                                                                         \
+  }                                                                                          \
+  extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {        \
+    return ::olsf::fuzz::run_any_backend_and_type<Harness>(data, size);                      \
+  }
