@@ -338,6 +338,141 @@ void check_attention_decode(const AttentionTable<T>& t, Sink& sink) noexcept {
     sink(ok, CheckInfo{t.name, "attention_decode", "equal logits, equal values: out = v exactly", n, 4});
   }
   check_attention_decode_statuses(t, sink);
+  check_attention_decode_heads(t, sink);
+}
+
+// ---- decode at the head sizes of practice; fast paths ---------------------------------
+
+// Decode with d and dv up to 32 (the AttnBuffers hold them for n <= 65), against
+// reference_row by groups of at most kAttnMaxDv columns, and without observables against
+// with them, bit for bit. A backend may take a one-block fast path when obs and mask are
+// null and n <= block (Helium; scalar on the M-profile FPU, whose kernels work on 8 and 16
+// entries at a time: d = 19, dv = 27 reach every chunk and tail): it must return the
+// driver's result and, for bad input, the driver's status with out untouched. e^x at its
+// edges goes through decode too: n = 2 keys with logits 0 and -x give out = e^-x / (1 + e^-x).
+template <typename T, class Sink>
+void check_attention_decode_heads(const AttentionTable<T>& t, Sink& sink) noexcept {
+  auto& b = AttnBuffers<T>::get();
+  SplitMix64 rng(47);
+  static RowReference ref;
+  const T* no_mask = nullptr;
+  const std::size_t top = t.block < 64 ? t.block : 64;
+  // Every column group of out (after decode into out) against the reference.
+  auto matches = [&](std::size_t n, std::size_t d, std::size_t dv, T beta, std::size_t ldk, std::size_t ldv) {
+    bool ok = true;
+    for (std::size_t c0 = 0; c0 < dv; c0 += kAttnMaxDv) {
+      const std::size_t g = dv - c0 < kAttnMaxDv ? dv - c0 : kAttnMaxDv;
+      reference_row(n, d, g, beta, b.q, b.k, ldk, b.v + c0, ldv, no_mask, t.exp_max_ulp, t.block, ref);
+      ok = ok && row_matches(ref, g, b.out + c0);
+    }
+    return ok;
+  };
+  auto same_bits = [&](std::size_t dv) {
+    bool same = true;
+    for (std::size_t c = 0; c < dv; ++c) same = same && ulp_distance(b.out[c], b.out2[c]) == 0;
+    return same;
+  };
+  const std::size_t ns[] = {1, 2, 3, 33, top, top + 1};
+  const std::size_t ds[] = {8, 19, 32};
+  const std::size_t dvs[] = {1, 16, 27};  // 27 = 16 + 8 + 3
+  for (std::size_t n : ns)
+    for (std::size_t d : ds)
+      for (std::size_t dv : dvs)
+        for (std::size_t pad = 0; pad <= 3; pad += 3) {
+          const std::size_t ldk = d + pad, ldv = dv + pad;
+          fill_uniform(b.q, d, rng);
+          fill_uniform(b.k, n * ldk, rng);
+          fill_uniform(b.v, n * ldv, rng, -2, 2);
+          const T beta = T(0.75);
+          fill_sentinel(b.out, dv + 1);
+          const Status s = t.decode(n, d, dv, beta, b.q, b.k, ldk, b.v, ldv, nullptr, b.out, nullptr);
+          sink(s == Status::ok && b.out[dv] == kAttnSentinel<T> && matches(n, d, dv, beta, ldk, ldv),
+               CheckInfo{t.name, "attention_decode", "d, dv up to 32 vs reference", n, d * 100 + dv});
+          const Status s2 = t.decode(n, d, dv, beta, b.q, b.k, ldk, b.v, ldv, nullptr, b.out2, b.obs);
+          sink(s == s2 && same_bits(dv),
+               CheckInfo{t.name, "attention_decode", "d, dv up to 32: obs == null gives the same output", n, d * 100 + dv});
+        }
+
+  // Bad input without observables: the driver's status, out untouched.
+  const T inf = std::numeric_limits<T>::infinity();
+  const T nan = std::numeric_limits<T>::quiet_NaN();
+  const std::size_t n = top < 33 ? top : 33, d = 19, dv = 27;
+  fill_uniform(b.q, d, rng);
+  fill_uniform(b.k, n * d, rng);
+  fill_uniform(b.v, n * dv, rng);
+  auto refuses = [&](T beta, const char* what, std::size_t detail) {
+    fill_sentinel(b.out, dv);
+    const Status s = t.decode(n, d, dv, beta, b.q, b.k, d, b.v, dv, nullptr, b.out, nullptr);
+    sink(s == Status::non_finite_input && all_sentinel(b.out, dv),
+         CheckInfo{t.name, "attention_decode", what, n, detail});
+  };
+  for (std::size_t pos : {std::size_t(0), std::size_t(d - 1)})  // in the first chunk of 8, in the tail
+    for (T bad : {nan, inf, -inf}) {
+      const T keep = b.q[pos];
+      b.q[pos] = bad;
+      refuses(T(1), "obs == null: NaN/Inf in q is non_finite_input, out untouched", pos);
+      b.q[pos] = keep;
+    }
+  for (std::size_t pos : {std::size_t(0), (n / 2) * d + 9, n * d - 1})
+    for (T bad : {nan, inf, -inf}) {
+      const T keep = b.k[pos];
+      b.k[pos] = bad;
+      refuses(T(1), "obs == null: NaN/Inf in K is non_finite_input, out untouched", pos);
+      b.k[pos] = keep;
+    }
+  const T root = std::sqrt(std::numeric_limits<T>::max());
+  const T keep_q = b.q[0], keep_k = b.k[(n - 1) * d];
+  b.q[0] = 4 * root;
+  b.k[(n - 1) * d] = 4 * root;
+  refuses(T(1), "obs == null: overflowing logit is non_finite_input, out untouched", 0);
+  refuses(T(1) / std::numeric_limits<T>::max(), "obs == null: q.k overflows under a tiny beta", 1);
+  b.q[0] = keep_q;
+  b.k[(n - 1) * d] = keep_k;
+
+  // |v| near T's max: the unnormalised sums overflow, the row is recomputed normalised.
+  constexpr T big = std::numeric_limits<T>::max();
+  for (std::size_t j = 0; j < n; ++j) {
+    fill_uniform(b.v + j * dv, dv, rng, 0.25, 0.5);
+    for (std::size_t c = 0; c < dv; ++c) b.v[j * dv + c] *= c % 3 == 1 && j % 2 == 1 ? -big : big;
+  }
+  {
+    const Status s = t.decode(n, d, dv, T(1), b.q, b.k, d, b.v, dv, nullptr, b.out, nullptr);
+    const bool ok = s == Status::ok && matches(n, d, dv, T(1), d, dv);
+    const Status s2 = t.decode(n, d, dv, T(1), b.q, b.k, d, b.v, dv, nullptr, b.out2, b.obs);
+    sink(ok && s2 == Status::ok && same_bits(dv),
+         CheckInfo{t.name, "attention_decode", "obs == null, |v| near max: vs reference, = with obs", n, d});
+  }
+
+  // e^-x at its edges: q = 1, k = (0, -x), beta = 1, v = (0, 1). Exact facts: 1/2 at x = 0;
+  // 0 where e^-x is below half the smallest subnormal (correctly rounded: 0, flushed: 0).
+  const Ref zero_beyond = 1 - std::log(static_cast<Ref>(std::numeric_limits<T>::denorm_min()));
+  const double xs[] = {0,    1e-30, 1e-7, 0.25, 0.34657, 0.5,  0.69315, 1,   2.5,   7,    10,    15.9,
+                       20,   30,    42,   50,   60,      70,   80,      85,  86,    87,   87.3,  87.33,
+                       87.4, 87.9,  88,   88.7, 89,      100,  103.9,   104, 150,   700,  708.3, 745.2,
+                       746,  1e4};  // (far beyond, the reference's bound is 0 inf: the +-max case below)
+  bool exp_ok = true, exp_same = true;
+  for (double x : xs) {
+    b.q[0] = T(1);
+    b.k[0] = T(0);
+    b.k[1] = -static_cast<T>(x);
+    b.v[0] = T(0);
+    b.v[1] = T(1);
+    const Status s = t.decode(2, 1, 1, T(1), b.q, b.k, 1, b.v, 1, nullptr, b.out, nullptr);
+    reference_row(2, 1, 1, T(1), b.q, b.k, 1, b.v, 1, no_mask, t.exp_max_ulp, t.block, ref);
+    bool ok = s == Status::ok && row_matches(ref, 1, b.out);
+    if (x == 0) ok = ok && b.out[0] == T(0.5);
+    if (static_cast<Ref>(b.k[1]) < -zero_beyond) ok = ok && b.out[0] == T(0);
+    exp_ok = exp_ok && ok;
+    const Status s2 = t.decode(2, 1, 1, T(1), b.q, b.k, 1, b.v, 1, nullptr, b.out2, b.obs);
+    exp_same = exp_same && s2 == s && same_bits(1);
+  }
+  // Logits +max and -max: their difference is -inf, whose exponential is 0 exactly.
+  b.k[0] = big;
+  b.k[1] = -big;
+  const Status s_inf = t.decode(2, 1, 1, T(1), b.q, b.k, 1, b.v, 1, nullptr, b.out, nullptr);
+  exp_ok = exp_ok && s_inf == Status::ok && b.out[0] == T(0);
+  sink(exp_ok, CheckInfo{t.name, "attention_decode", "e^-x at its edges (1/2, underflow, -inf) vs reference", 2, 1});
+  sink(exp_same, CheckInfo{t.name, "attention_decode", "e^-x at its edges: obs == null gives the same output", 2, 1});
 }
 
 template <typename T, class Sink>
