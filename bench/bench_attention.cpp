@@ -14,6 +14,7 @@
 
 #include "olsformer/attention.hpp"
 #include "olsformer/kernels.hpp"
+#include "highway_targets.hpp"
 
 #if defined(OLSF_HAVE_XSIMD)
 #include <xsimd/xsimd.hpp>
@@ -256,6 +257,12 @@ OLSF_BENCH_ATTENTION(olsf::scalar, "scalar", double)
 #if defined(OLSF_HAVE_HIGHWAY)
 OLSF_BENCH_ATTENTION(olsf::highway, "highway", float)
 OLSF_BENCH_ATTENTION(olsf::highway, "highway", double)
+#endif
+#if defined(OLSF_BENCH_HWY_TARGETS)  // each compiled Highway target, pinned (highway_targets.hpp)
+OLSF_BENCH_ATTENTION(olsf_bench::highway_avx2, "highway_avx2", float)
+OLSF_BENCH_ATTENTION(olsf_bench::highway_avx3, "highway_avx3", float)
+OLSF_BENCH_ATTENTION(olsf_bench::highway_avx2, "highway_avx2", double)
+OLSF_BENCH_ATTENTION(olsf_bench::highway_avx3, "highway_avx3", double)
 #endif
 #if defined(OLSF_HAVE_XSIMD)
 OLSF_BENCH_ATTENTION(olsf::xsimd, "xsimd", float)

@@ -18,6 +18,7 @@
 #include <cstdint>
 
 #include "olsformer/hopfield.hpp"
+#include "highway_targets.hpp"
 
 #if defined(OLSF_HAVE_XSIMD)
 #include <xsimd/xsimd.hpp>
@@ -134,6 +135,12 @@ OLSF_BENCH_HOPFIELD(double, "scalar", olsf::ScalarBackend)
 #if defined(OLSF_HAVE_HIGHWAY)
 OLSF_BENCH_HOPFIELD(float, "highway", olsf::HighwayBackend)
 OLSF_BENCH_HOPFIELD(double, "highway", olsf::HighwayBackend)
+#endif
+#if defined(OLSF_BENCH_HWY_TARGETS)  // each compiled Highway target, pinned (highway_targets.hpp)
+OLSF_BENCH_HOPFIELD(float, "highway_avx2", olsf::HighwayAvx2Backend)
+OLSF_BENCH_HOPFIELD(float, "highway_avx3", olsf::HighwayAvx3Backend)
+OLSF_BENCH_HOPFIELD(double, "highway_avx2", olsf::HighwayAvx2Backend)
+OLSF_BENCH_HOPFIELD(double, "highway_avx3", olsf::HighwayAvx3Backend)
 #endif
 #if defined(OLSF_HAVE_XSIMD)
 OLSF_BENCH_HOPFIELD(float, "xsimd", olsf::XsimdBackend)

@@ -9,6 +9,7 @@
 #include <lapacke.h>
 
 #include "olsformer/jacobi.hpp"
+#include "highway_targets.hpp"
 #include "../tests/support/rng.hpp"
 
 extern "C" void openblas_set_num_threads(int);
@@ -94,10 +95,17 @@ void BM_eig_lapacke(benchmark::State& st) {
 #else
 #define OLSF_EIG_XSIMD(T, N)
 #endif
+#if defined(OLSF_BENCH_HWY_TARGETS)  // each compiled Highway target, pinned (highway_targets.hpp)
+#define OLSF_EIG_HWY_TARGETS(T, N) \
+  OLSF_EIG_BACKEND(T, N, HighwayAvx2Backend) OLSF_EIG_BACKEND(T, N, HighwayAvx3Backend)
+#else
+#define OLSF_EIG_HWY_TARGETS(T, N)
+#endif
 
 #define OLSF_EIG_SIZE(T, N)                                                      \
   OLSF_EIG_BACKEND(T, N, ScalarBackend)                                          \
   OLSF_EIG_HIGHWAY(T, N)                                                         \
+  OLSF_EIG_HWY_TARGETS(T, N)                                                     \
   OLSF_EIG_XSIMD(T, N)                                                           \
   BENCHMARK_TEMPLATE(BM_eig_eigen, T, N)->Name("eig/" #T "/Eigen/" #N);          \
   BENCHMARK_TEMPLATE(BM_eig_eigen, T, N)->Name("eig_warm/" #T "/Eigen-cold/" #N); \

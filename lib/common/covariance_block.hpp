@@ -14,12 +14,22 @@
 // the row of ones gives the residual sums r = sum (x - cx) at no extra cost. Every entry
 // is summed sample by sample within a chunk, so the result matches the scalar reference
 // up to the association of chunk partial sums.
-#pragma once
+// Included once per Highway target by lib/highway (hwy/foreach_target.h): Highway's
+// per-target include guard, and a per-target namespace wherever Highway is in scope.
+#if defined(OLSF_COMMON_COVARIANCE_BLOCK_HPP_) == defined(HWY_TARGET_TOGGLE)
+#ifdef OLSF_COMMON_COVARIANCE_BLOCK_HPP_
+#undef OLSF_COMMON_COVARIANCE_BLOCK_HPP_
+#else
+#define OLSF_COMMON_COVARIANCE_BLOCK_HPP_
+#endif
 #include <cstddef>
 
 #include "olsformer/kernels.hpp"
 
 namespace olsf::detail {
+#if defined(HWY_NAMESPACE)
+namespace HWY_NAMESPACE {
+#endif
 
 // Scratch for one chunk of centred samples (on the stack: these backends run on
 // application cores). Larger d than kCovMaxD goes to the scalar reference.
@@ -226,4 +236,8 @@ bool simd_centred_gram(std::size_t m, std::size_t d, std::size_t k, const T* x, 
   return true;
 }
 
+#if defined(HWY_NAMESPACE)
+}  // namespace HWY_NAMESPACE
+#endif
 }  // namespace olsf::detail
+#endif  // OLSF_COMMON_COVARIANCE_BLOCK_HPP_

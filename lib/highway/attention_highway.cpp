@@ -1,6 +1,9 @@
 // olsformer Highway backend: attention kernels (drivers in lib/common/attention_impl.hpp;
-// this file holds the vector work). Static dispatch to the target the compiler flags
-// select (AVX2 on the host preset, NEON on aarch64, HWY_SCALAR on Cortex-M).
+// this file holds the vector work). Compiled for the target the compiler flags select
+// (AVX2 on the host preset, NEON on aarch64, HWY_SCALAR on Cortex-M) and, with
+// OLSF_HWY_DYNAMIC_DISPATCH, also for AVX3, picked at run time (highway_targets.hpp).
+// The drivers are baseline code shared by every target (included before the target
+// region); they call the target's ops, which are coarse (a block of keys per call).
 //
 // Tails are copied through a small buffer instead of hn::MaskedLoad / hn::BlendedStore:
 // on NEON, Highway 1.0.3 implements those as a full-vector load (and load + store), which
@@ -8,11 +11,17 @@
 #include <cstddef>
 #include <limits>
 
+#include "../common/attention_impl.hpp"
+#include "highway_targets.hpp"
+#include "olsformer/kernels.hpp"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "highway/attention_highway.cpp"
+#if defined(OLSF_HWY_DYNAMIC_DISPATCH)
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#endif
 #include <hwy/highway.h>
 #include <hwy/contrib/math/math-inl.h>
-
-#include "../common/attention_impl.hpp"
-#include "olsformer/kernels.hpp"
 
 HWY_BEFORE_NAMESPACE();
 namespace olsf::highway {
@@ -52,6 +61,38 @@ HWY_INLINE hn::Vec<D> sum_lanes_of(D d, const hn::Vec<D>* a) {
     const __m256d h01 = _mm256_hadd_pd(a[0].raw, a[1].raw), h23 = _mm256_hadd_pd(a[2].raw, a[3].raw);
     const __m256d lo = _mm256_permute2f128_pd(h01, h23, 0x20), hi = _mm256_permute2f128_pd(h01, h23, 0x31);
     return hn::Vec<D>{_mm256_add_pd(lo, hi)};
+  }
+#elif HWY_TARGET == HWY_AVX3
+  (void)d;
+  // The same on 512 bits: halve the lanes of every accumulator while doubling the
+  // accumulators per vector (128-bit block shuffles, then in-block shuffles), so that
+  // lane p of the last sum holds accumulator (p / 4) + 4 (p % 4) (float; double: 2 and
+  // 4); one permutation restores the order.
+  if constexpr (sizeof(T) == 4) {
+    __m512 s[8], r[4];
+    for (int i = 0; i < 8; ++i)  // [a_2i folded to 8 lanes | a_2i+1 folded]
+      s[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i].raw, a[2 * i + 1].raw, 0x44),
+                           _mm512_shuffle_f32x4(a[2 * i].raw, a[2 * i + 1].raw, 0xEE));
+    for (int j = 0; j < 4; ++j)  // block k: accumulator 4j + k, 4 lanes
+      r[j] = _mm512_add_ps(_mm512_shuffle_f32x4(s[2 * j], s[2 * j + 1], 0x88),
+                           _mm512_shuffle_f32x4(s[2 * j], s[2 * j + 1], 0xDD));
+    // block k: accumulators k, 4 + k (2 lanes each); then 8 + k, 12 + k
+    const __m512 v01 = _mm512_add_ps(_mm512_shuffle_ps(r[0], r[1], 0x44), _mm512_shuffle_ps(r[0], r[1], 0xEE));
+    const __m512 v23 = _mm512_add_ps(_mm512_shuffle_ps(r[2], r[3], 0x44), _mm512_shuffle_ps(r[2], r[3], 0xEE));
+    const __m512 w = _mm512_add_ps(_mm512_shuffle_ps(v01, v23, 0x88), _mm512_shuffle_ps(v01, v23, 0xDD));
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    return hn::Vec<D>{_mm512_permutexvar_ps(order, w)};
+  } else {
+    __m512d s[4], r[2];
+    for (int i = 0; i < 4; ++i)
+      s[i] = _mm512_add_pd(_mm512_shuffle_f64x2(a[2 * i].raw, a[2 * i + 1].raw, 0x44),
+                           _mm512_shuffle_f64x2(a[2 * i].raw, a[2 * i + 1].raw, 0xEE));
+    for (int j = 0; j < 2; ++j)  // block k: accumulator 4j + k, 2 lanes
+      r[j] = _mm512_add_pd(_mm512_shuffle_f64x2(s[2 * j], s[2 * j + 1], 0x88),
+                           _mm512_shuffle_f64x2(s[2 * j], s[2 * j + 1], 0xDD));
+    const __m512d w = _mm512_add_pd(_mm512_shuffle_pd(r[0], r[1], 0x00), _mm512_shuffle_pd(r[0], r[1], 0xFF));
+    const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
+    return hn::Vec<D>{_mm512_permutexvar_pd(order, w)};
   }
 #else
   HWY_ALIGN T buf[HWY_MAX_BYTES / sizeof(T)];
@@ -109,10 +150,11 @@ HWY_INLINE void score_tile(std::size_t dim_rt, const T* q, std::size_t ldq, cons
 template <std::size_t R, std::size_t DIM, typename T>
 HWY_INLINE void score_rows(std::size_t nk, std::size_t dim, const T* q, std::size_t ldq, const T* k,
                            std::size_t ldk, T scale, T* s, std::size_t lds) {
-  // One query: as many keys as lanes (8 float / 4 double on AVX2) so that their dot
-  // products are reduced together; several queries: 2 keys (R*C accumulators).
+  // One query: as many keys as lanes (8 float / 4 double on AVX2, 16 / 8 on AVX3) so that
+  // their dot products are reduced together; several queries: 2 keys (R*C accumulators).
   constexpr std::size_t L = HWY_LANES(T) >= 4 ? HWY_LANES(T) : 4;
-  constexpr std::size_t C = R == 1 ? (L <= 8 ? L : 8) : 2;
+  constexpr std::size_t kMaxKeys = HWY_TARGET == HWY_AVX3 ? 16 : 8;
+  constexpr std::size_t C = R == 1 ? (L <= kMaxKeys ? L : kMaxKeys) : 2;
   std::size_t j = 0;
   for (; j + C <= nk; j += C) score_tile<R, C, DIM>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
   if (R == 1 && C > 4)
@@ -328,21 +370,94 @@ struct HighwayAttentionOps {
   }
 };
 
+// One entry point per kernel and type for HWY_EXPORT (no overloads, no noexcept).
+#define OLSF_HWY_ATTENTION_ENTRIES(T, S)                                                                         \
+  OLSF_HWY_ENTRY Status AttentionDecode##S(std::size_t n, std::size_t d, std::size_t dv, T beta, const T* q, const T* k,        \
+                            std::size_t ldk, const T* v, std::size_t ldv, const T* mask, T* out,                 \
+                            AttentionObservables<T>* obs) {                                                      \
+    return ::olsf::detail::attention_decode(HighwayAttentionOps<T>(), n, d, dv, beta, q, k, ldk, v, ldv, mask,   \
+                                            out, obs);                                                           \
+  }                                                                                                              \
+  OLSF_HWY_ENTRY Status AttentionPrefill##S(std::size_t m, std::size_t n, std::size_t d, std::size_t dv, T beta, const T* q,    \
+                             std::size_t ldq, const T* k, std::size_t ldk, const T* v, std::size_t ldv,          \
+                             const T* mask, std::size_t ldmask, bool causal, T* out, std::size_t ldo,            \
+                             AttentionObservables<T>* obs) {                                                     \
+    return ::olsf::detail::attention_prefill(HighwayAttentionOps<T>(), m, n, d, dv, beta, q, ldq, k, ldk, v, ldv, \
+                                             mask, ldmask, causal, out, ldo, obs);                               \
+  }                                                                                                              \
+  OLSF_HWY_ENTRY Status LinearUpdate##S(std::size_t d, std::size_t dv, FeatureMap phi, const T* k, const T* v, T* s,            \
+                         std::size_t lds, T* z) {                                                                \
+    return ::olsf::detail::linear_attention_update(HighwayAttentionOps<T>(), d, dv, phi, k, v, s, lds, z);       \
+  }                                                                                                              \
+  OLSF_HWY_ENTRY Status LinearQuery##S(std::size_t d, std::size_t dv, FeatureMap phi, const T* q, const T* s, std::size_t lds,  \
+                        const T* z, bool normalize, T* out) {                                                    \
+    return ::olsf::detail::linear_attention_query(HighwayAttentionOps<T>(), d, dv, phi, q, s, lds, z, normalize, \
+                                                  out);                                                          \
+  }                                                                                                              \
+  OLSF_HWY_ENTRY Status Linear##S(std::size_t m, std::size_t n, std::size_t d, std::size_t dv, FeatureMap phi, bool causal,     \
+                   bool normalize, const T* q, std::size_t ldq, const T* k, std::size_t ldk, const T* v,         \
+                   std::size_t ldv, T* out, std::size_t ldo) {                                                   \
+    return ::olsf::detail::linear_attention(HighwayAttentionOps<T>(), m, n, d, dv, phi, causal, normalize, q,    \
+                                            ldq, k, ldk, v, ldv, out, ldo);                                      \
+  }
+#if defined(OLSF_HWY_DYNAMIC_DISPATCH)
+OLSF_HWY_ATTENTION_ENTRIES(float, F32)
+OLSF_HWY_ATTENTION_ENTRIES(double, F64)
+#endif
+
 }  // namespace HWY_NAMESPACE
 }  // namespace olsf::highway
 HWY_AFTER_NAMESPACE();
 
+#if !defined(OLSF_HWY_DYNAMIC_DISPATCH)
+// One static target: the entry points outside the target region (no target attributes),
+// so that they fold into the public functions and the code is what it was without them.
+namespace olsf::highway::HWY_NAMESPACE {
+OLSF_HWY_ATTENTION_ENTRIES(float, F32)
+OLSF_HWY_ATTENTION_ENTRIES(double, F64)
+}  // namespace olsf::highway::HWY_NAMESPACE
+#endif
+#undef OLSF_HWY_ATTENTION_ENTRIES
+
+#if HWY_ONCE
 namespace olsf::highway {
-namespace {
-template <typename T>
-HWY_NAMESPACE::HighwayAttentionOps<T> attention_ops() noexcept {
-  return {};
-}
-}  // namespace
 
 std::size_t attention_block_keys() noexcept { return detail::kAttentionBlock; }
 
-OLSF_DEFINE_ATTENTION_KERNELS(float)
-OLSF_DEFINE_ATTENTION_KERNELS(double)
+#define OLSF_HWY_ATTENTION(T, S)                                                                                 \
+  OLSF_HWY_EXPORT(AttentionDecode##S);                                                                           \
+  OLSF_HWY_EXPORT(AttentionPrefill##S);                                                                          \
+  OLSF_HWY_EXPORT(LinearUpdate##S);                                                                              \
+  OLSF_HWY_EXPORT(LinearQuery##S);                                                                               \
+  OLSF_HWY_EXPORT(Linear##S);                                                                                    \
+  Status attention_decode(std::size_t n, std::size_t d, std::size_t dv, T beta, const T* q, const T* k,          \
+                          std::size_t ldk, const T* v, std::size_t ldv, const T* mask, T* out,                   \
+                          AttentionObservables<T>* obs) noexcept {                                               \
+    return OLSF_HWY_CALL(AttentionDecode##S)(n, d, dv, beta, q, k, ldk, v, ldv, mask, out, obs);                 \
+  }                                                                                                              \
+  Status attention_prefill(std::size_t m, std::size_t n, std::size_t d, std::size_t dv, T beta, const T* q,      \
+                           std::size_t ldq, const T* k, std::size_t ldk, const T* v, std::size_t ldv,            \
+                           const T* mask, std::size_t ldmask, bool causal, T* out, std::size_t ldo,              \
+                           AttentionObservables<T>* obs) noexcept {                                              \
+    return OLSF_HWY_CALL(AttentionPrefill##S)(m, n, d, dv, beta, q, ldq, k, ldk, v, ldv, mask, ldmask, causal,   \
+                                              out, ldo, obs);                                                    \
+  }                                                                                                              \
+  Status linear_attention_update(std::size_t d, std::size_t dv, FeatureMap phi, const T* k, const T* v, T* s,    \
+                                 std::size_t lds, T* z) noexcept {                                               \
+    return OLSF_HWY_CALL(LinearUpdate##S)(d, dv, phi, k, v, s, lds, z);                                          \
+  }                                                                                                              \
+  Status linear_attention_query(std::size_t d, std::size_t dv, FeatureMap phi, const T* q, const T* s,           \
+                                std::size_t lds, const T* z, bool normalize, T* out) noexcept {                  \
+    return OLSF_HWY_CALL(LinearQuery##S)(d, dv, phi, q, s, lds, z, normalize, out);                              \
+  }                                                                                                              \
+  Status linear_attention(std::size_t m, std::size_t n, std::size_t d, std::size_t dv, FeatureMap phi,           \
+                          bool causal, bool normalize, const T* q, std::size_t ldq, const T* k, std::size_t ldk, \
+                          const T* v, std::size_t ldv, T* out, std::size_t ldo) noexcept {                       \
+    return OLSF_HWY_CALL(Linear##S)(m, n, d, dv, phi, causal, normalize, q, ldq, k, ldk, v, ldv, out, ldo);      \
+  }
+OLSF_HWY_ATTENTION(float, F32)
+OLSF_HWY_ATTENTION(double, F64)
+#undef OLSF_HWY_ATTENTION
 
 }  // namespace olsf::highway
+#endif  // HWY_ONCE

@@ -1,14 +1,23 @@
 // olsformer Highway backend: the batched slow-memory kernels (detail/covariance_api.inc)
-// through the shared register-blocked driver (lib/common/covariance_block.hpp).
+// through the shared register-blocked driver (lib/common/covariance_block.hpp). Compiled
+// for the target the compiler flags select and, with OLSF_HWY_DYNAMIC_DISPATCH, also for
+// AVX3 (highway_targets.hpp).
 #include <cstddef>
 
-#include <hwy/highway.h>
-
+#include "highway_targets.hpp"
 #include "olsformer/kernels.hpp"
 
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "highway/covariance_highway.cpp"
+#if defined(OLSF_HWY_DYNAMIC_DISPATCH)
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#endif
+#include <hwy/highway.h>
+
 HWY_BEFORE_NAMESPACE();
-// Inside the target region: the shared driver must carry the same target attributes as
-// the Highway ops it inlines (on aarch64 Highway adds its own).
+// Inside the target region, once per target (Highway's per-target include guard; its
+// templates land in olsf::detail::HWY_NAMESPACE): the shared driver must carry the same
+// target attributes as the Highway ops it inlines.
 #include "../common/covariance_block.hpp"
 namespace olsf::highway {
 namespace HWY_NAMESPACE {
@@ -34,7 +43,7 @@ struct CovOps {
 
 template <typename T>
 void column_sums_impl(std::size_t m, std::size_t n, const T* x, std::size_t ldx, T* sum, T* amax) noexcept {
-  detail::simd_column_sums<T, CovOps<T>>(m, n, x, ldx, sum, amax);
+  detail::HWY_NAMESPACE::simd_column_sums<T, CovOps<T>>(m, n, x, ldx, sum, amax);
 }
 
 template <typename T>
@@ -44,31 +53,60 @@ void centred_gram_impl(std::size_t m, std::size_t d, std::size_t k, const T* x, 
   // One lane (HWY_SCALAR, the Cortex-M build): the reference is the same loop without
   // the 16 KB stack scratch a microcontroller cannot spare.
   if constexpr (CovOps<T>::L > 1) {
-    if (detail::simd_centred_gram<T, CovOps<T>>(m, d, k, x, ldx, cx, y, ldy, cy, sxx, ldsxx, sxy, ldsxy, syy, rx,
+    if (detail::HWY_NAMESPACE::simd_centred_gram<T, CovOps<T>>(m, d, k, x, ldx, cx, y, ldy, cy, sxx, ldsxx, sxy, ldsxy, syy, rx,
                                                 ry))
       return;
   }
   scalar::centred_gram_update(m, d, k, x, ldx, cx, y, ldy, cy, sxx, ldsxx, sxy, ldsxy, syy, rx, ry);
 }
 
+// One entry point per kernel and type for HWY_EXPORT (no overloads, no noexcept).
+#define OLSF_HWY_COVARIANCE_ENTRIES(T, S)                                                                      \
+  OLSF_HWY_ENTRY void ColumnSums##S(std::size_t m, std::size_t n, const T* x, std::size_t ldx, T* sum, T* amax) {             \
+    column_sums_impl(m, n, x, ldx, sum, amax);                                                                 \
+  }                                                                                                            \
+  OLSF_HWY_ENTRY void CentredGram##S(std::size_t m, std::size_t d, std::size_t k, const T* x, std::size_t ldx, const T* cx,   \
+                      const T* y, std::size_t ldy, const T* cy, T* sxx, std::size_t ldsxx, T* sxy,             \
+                      std::size_t ldsxy, T* syy, T* rx, T* ry) {                                               \
+    centred_gram_impl(m, d, k, x, ldx, cx, y, ldy, cy, sxx, ldsxx, sxy, ldsxy, syy, rx, ry);                   \
+  }
+#if defined(OLSF_HWY_DYNAMIC_DISPATCH)
+OLSF_HWY_COVARIANCE_ENTRIES(float, F32)
+OLSF_HWY_COVARIANCE_ENTRIES(double, F64)
+#endif
+
 }  // namespace HWY_NAMESPACE
 }  // namespace olsf::highway
 HWY_AFTER_NAMESPACE();
 
+#if !defined(OLSF_HWY_DYNAMIC_DISPATCH)
+// One static target: the entry points outside the target region (no target attributes),
+// so that they fold into the public functions and the code is what it was without them.
+namespace olsf::highway::HWY_NAMESPACE {
+OLSF_HWY_COVARIANCE_ENTRIES(float, F32)
+OLSF_HWY_COVARIANCE_ENTRIES(double, F64)
+}  // namespace olsf::highway::HWY_NAMESPACE
+#endif
+#undef OLSF_HWY_COVARIANCE_ENTRIES
+
+#if HWY_ONCE
 namespace olsf::highway {
 
-#define OLSF_HIGHWAY_COVARIANCE(T)                                                                             \
+#define OLSF_HIGHWAY_COVARIANCE(T, S)                                                                          \
+  OLSF_HWY_EXPORT(ColumnSums##S);                                                                              \
+  OLSF_HWY_EXPORT(CentredGram##S);                                                                             \
   void column_sums(std::size_t m, std::size_t n, const T* x, std::size_t ldx, T* sum, T* amax) noexcept {      \
-    HWY_NAMESPACE::column_sums_impl(m, n, x, ldx, sum, amax);                                                  \
+    OLSF_HWY_CALL(ColumnSums##S)(m, n, x, ldx, sum, amax);                                                     \
   }                                                                                                            \
   void centred_gram_update(std::size_t m, std::size_t d, std::size_t k, const T* x, std::size_t ldx,           \
                            const T* cx, const T* y, std::size_t ldy, const T* cy, T* sxx, std::size_t ldsxx,   \
                            T* sxy, std::size_t ldsxy, T* syy, T* rx, T* ry) noexcept {                         \
-    HWY_NAMESPACE::centred_gram_impl(m, d, k, x, ldx, cx, y, ldy, cy, sxx, ldsxx, sxy, ldsxy, syy, rx, ry);    \
+    OLSF_HWY_CALL(CentredGram##S)(m, d, k, x, ldx, cx, y, ldy, cy, sxx, ldsxx, sxy, ldsxy, syy, rx, ry);       \
   }
 
-OLSF_HIGHWAY_COVARIANCE(float)
-OLSF_HIGHWAY_COVARIANCE(double)
+OLSF_HIGHWAY_COVARIANCE(float, F32)
+OLSF_HIGHWAY_COVARIANCE(double, F64)
 #undef OLSF_HIGHWAY_COVARIANCE
 
 }  // namespace olsf::highway
+#endif  // HWY_ONCE

@@ -3,23 +3,37 @@
 // x'[j] = C[j] x[j] + S[j] x[j xor m], i.e. the partner vector (vector index xor
 // m / lanes) with its lanes permuted by (lane xor m mod lanes). Nothing moves between
 // rounds, and rows are whole vectors.
+//
+// Compiled for the target the compiler flags select and, with OLSF_HWY_DYNAMIC_DISPATCH,
+// also for AVX3 (highway_targets.hpp); the sweep drivers (lib/common/jacobi_sweeps.hpp)
+// are baseline code shared by every target. Rows are padded to the library's vector width
+// (kSimdBytes, simd_width.hpp: 32 bytes on the host), not to AVX3's 64: there, matrices
+// whose rows are not padded to 64 bytes (n = 8 float, lda = 8) run in 256-bit vectors
+// (AVX-512VL) instead of dropping to the scalar reference.
 #include <cstddef>
 
-#include <hwy/highway.h>
-
 #include "../common/jacobi_sweeps.hpp"
+#include "highway_targets.hpp"
 #include "olsformer/kernels.hpp"
+#include "olsformer/simd_width.hpp"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "highway/jacobi_highway.cpp"
+#if defined(OLSF_HWY_DYNAMIC_DISPATCH)
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#endif
+#include <hwy/highway.h>
 
 HWY_BEFORE_NAMESPACE();
 namespace olsf::highway {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-template <typename T>
+template <typename T, class D = hn::ScalableTag<T>>
 struct HighwayOps {
-  using D = hn::ScalableTag<T>;
   using TI = hwy::MakeSigned<T>;
   HWY_ALIGN TI lane_xor[HWY_MAX_BYTES / sizeof(T)] = {};
+  static_assert(sizeof(TI) == sizeof(T), "lane indices as wide as the lanes");
   std::size_t vxor = 0, lxor = 0;
 
   std::size_t lanes() const noexcept { return hn::Lanes(D()); }
@@ -124,10 +138,9 @@ struct HighwayOps {
 // parameters, the pair bookkeeping and the 2x2 blocks are lane masks instead of scalar
 // loops (same arithmetic as jacobi_parallel_sweep and jacobi_round_rotations, with the
 // compensated diagonal). This is the n = 8 float / n = 4 double case on AVX2.
-template <typename T>
+template <class D, typename T>
 std::size_t sweep_one_vector(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
                              T abs_tol) noexcept {
-  using D = hn::ScalableTag<T>;
   const D d;
   const hn::RebindToSigned<D> di;
   using TI = hn::TFromD<decltype(di)>;
@@ -211,24 +224,93 @@ std::size_t sweep_one_vector(std::size_t n, T* a, std::size_t lda, T* vt, std::s
   return rotations;
 }
 
+// Rows (of A and Vt) padded to whole vectors of D?
+template <class D>
+bool padded_for(std::size_t n, std::size_t lda, std::size_t ldv) noexcept {
+  const std::size_t L = hn::Lanes(D());
+  return detail::rows_padded(n, lda, L) && detail::rows_padded(n, ldv, L);
+}
+
+// Vectors wider than the library's row padding (AVX3 on the host): the library-width tag.
+template <typename T>
+using PadTag = hn::CappedTag<T, (kSimdBytes >= sizeof(T) ? kSimdBytes / sizeof(T) : 1)>;
+template <typename T>
+inline constexpr bool kWiderThanPadding = HWY_MAX_BYTES > kSimdBytes && kSimdBytes >= 16;
+
+template <class D, typename T>
+std::size_t parallel_sweep_with(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
+                                T abs_tol) noexcept {
+  const std::size_t L = hn::Lanes(D());
+  if (L > 1 && n >= 2 && n <= L && lda >= L && ldv >= L) return sweep_one_vector<D>(n, a, lda, vt, ldv, rel_tol, abs_tol);
+  return detail::simd_parallel_sweep<HighwayOps<T, D>>(n, a, lda, vt, ldv, rel_tol, abs_tol);
+}
+
 template <typename T>
 std::size_t parallel_sweep_impl(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
                                 T abs_tol) noexcept {
-  const std::size_t L = hn::Lanes(hn::ScalableTag<T>());
-  if (L > 1 && n >= 2 && n <= L && lda >= L && ldv >= L) return sweep_one_vector(n, a, lda, vt, ldv, rel_tol, abs_tol);
-  return detail::simd_parallel_sweep<HighwayOps<T>>(n, a, lda, vt, ldv, rel_tol, abs_tol);
+  if constexpr (kWiderThanPadding<T>) {
+    if (!padded_for<hn::ScalableTag<T>>(n, lda, ldv))
+      return parallel_sweep_with<PadTag<T>>(n, a, lda, vt, ldv, rel_tol, abs_tol);
+  }
+  return parallel_sweep_with<hn::ScalableTag<T>>(n, a, lda, vt, ldv, rel_tol, abs_tol);
 }
+
+template <typename T>
+std::size_t svd_sweep_impl(std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt, std::size_t ldv, T rel_tol,
+                           T abs_tol) noexcept {
+  if constexpr (kWiderThanPadding<T>) {
+    const std::size_t L = hn::Lanes(hn::ScalableTag<T>());
+    if (!detail::rows_padded(m, ldx, L) || !detail::rows_padded(n, ldv, L))
+      return detail::simd_svd_sweep<HighwayOps<T, PadTag<T>>>(n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);
+  }
+  return detail::simd_svd_sweep<HighwayOps<T>>(n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);
+}
+
+// One entry point per kernel and type for HWY_EXPORT (no overloads, no noexcept). With one
+// static target the SVD sweep is the shared driver's, called as it always was.
+#if defined(OLSF_HWY_DYNAMIC_DISPATCH)
+#define OLSF_HWY_SVD_SWEEP(T) svd_sweep_impl<T>
+#else
+#define OLSF_HWY_SVD_SWEEP(T) detail::simd_svd_sweep<HighwayOps<T>>
+#endif
+#define OLSF_HWY_JACOBI_ENTRIES(T, S)                                                                            \
+  OLSF_HWY_ENTRY std::size_t ParallelSweep##S(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,          \
+                               T abs_tol) {                                                                      \
+    return parallel_sweep_impl(n, a, lda, vt, ldv, rel_tol, abs_tol);                                            \
+  }                                                                                                              \
+  OLSF_HWY_ENTRY std::size_t SvdSweep##S(std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt, std::size_t ldv,          \
+                          T rel_tol, T abs_tol) {                                                                \
+    return OLSF_HWY_SVD_SWEEP(T)(n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);                                      \
+  }
+#if defined(OLSF_HWY_DYNAMIC_DISPATCH)
+OLSF_HWY_JACOBI_ENTRIES(float, F32)
+OLSF_HWY_JACOBI_ENTRIES(double, F64)
+#endif
 
 }  // namespace HWY_NAMESPACE
 }  // namespace olsf::highway
 HWY_AFTER_NAMESPACE();
 
+#if !defined(OLSF_HWY_DYNAMIC_DISPATCH)
+// One static target: the entry points outside the target region (no target attributes),
+// so that they fold into the public functions and the code is what it was without them.
+namespace olsf::highway::HWY_NAMESPACE {
+OLSF_HWY_JACOBI_ENTRIES(float, F32)
+OLSF_HWY_JACOBI_ENTRIES(double, F64)
+}  // namespace olsf::highway::HWY_NAMESPACE
+#endif
+#undef OLSF_HWY_JACOBI_ENTRIES
+
+#if HWY_ONCE
 namespace olsf::highway {
 
-#define OLSF_HIGHWAY_JACOBI(T)                                                                              \
+// The cyclic sweep is one rotation at a time (baseline code, the same on every target).
+#define OLSF_HIGHWAY_JACOBI(T, S)                                                                           \
+  OLSF_HWY_EXPORT(ParallelSweep##S);                                                                        \
+  OLSF_HWY_EXPORT(SvdSweep##S);                                                                             \
   std::size_t jacobi_sweep_parallel(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol, \
                                     T abs_tol) noexcept {                                                   \
-    return HWY_NAMESPACE::parallel_sweep_impl(n, a, lda, vt, ldv, rel_tol, abs_tol);                        \
+    return OLSF_HWY_CALL(ParallelSweep##S)(n, a, lda, vt, ldv, rel_tol, abs_tol);                           \
   }                                                                                                         \
   std::size_t jacobi_sweep_cyclic(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,   \
                                   T abs_tol) noexcept {                                                     \
@@ -236,11 +318,12 @@ namespace olsf::highway {
   }                                                                                                         \
   std::size_t svd_sweep(std::size_t n, std::size_t m, T* xt, std::size_t ldx, T* vt, std::size_t ldv,        \
                         T rel_tol, T abs_tol) noexcept {                                                    \
-    return detail::simd_svd_sweep<HWY_NAMESPACE::HighwayOps<T>>(n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);  \
+    return OLSF_HWY_CALL(SvdSweep##S)(n, m, xt, ldx, vt, ldv, rel_tol, abs_tol);                            \
   }
 
-OLSF_HIGHWAY_JACOBI(float)
-OLSF_HIGHWAY_JACOBI(double)
+OLSF_HIGHWAY_JACOBI(float, F32)
+OLSF_HIGHWAY_JACOBI(double, F64)
 #undef OLSF_HIGHWAY_JACOBI
 
 }  // namespace olsf::highway
+#endif  // HWY_ONCE

@@ -1,16 +1,25 @@
-// olsformer Highway backend: static dispatch to the target the compiler flags select
-// (AVX2 on the host preset, NEON on aarch64, HWY_SCALAR on Cortex-M).
+// olsformer Highway backend: the basic kernels, compiled for the target the compiler flags
+// select (AVX2 on the host preset, NEON on aarch64, HWY_SCALAR on Cortex-M) and, with
+// OLSF_HWY_DYNAMIC_DISPATCH, also for AVX3, picked at run time (highway_targets.hpp).
 // Strided access falls back to the scalar reference in this one place: the vector
 // paths are for the contiguous case every algorithm arranges for.
+// Everything outside the HWY_BEFORE_NAMESPACE region is included before it (baseline
+// code, shared by all targets); foreach_target.h re-includes this file once per target.
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 
+#include "../common/softmax_guard.hpp"
+#include "highway_targets.hpp"
+#include "olsformer/kernels.hpp"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "highway/kernels_highway.cpp"
+#if defined(OLSF_HWY_DYNAMIC_DISPATCH)
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#endif
 #include <hwy/highway.h>
 #include <hwy/contrib/math/math-inl.h>
-
-#include "../common/define_kernels.hpp"
-#include "../common/softmax_guard.hpp"
-#include "olsformer/kernels.hpp"
 
 #if !HWY_HAVE_FLOAT64
 #error "the Highway backend needs a target with float64 lanes (armv7 NEON has none: use scalar)"
@@ -191,29 +200,77 @@ Status softmax_impl(std::size_t n, const T* x, std::size_t incx, T* y, std::size
   return Status::ok;
 }
 
-std::size_t lanes_f32() noexcept { return hn::Lanes(Tag<float>()); }
-std::size_t lanes_f64() noexcept { return hn::Lanes(Tag<double>()); }
+OLSF_HWY_ENTRY std::size_t LanesF32() { return hn::Lanes(Tag<float>()); }
+OLSF_HWY_ENTRY std::size_t LanesF64() { return hn::Lanes(Tag<double>()); }
+OLSF_HWY_ENTRY std::int64_t Target() { return HWY_TARGET; }
+
+// One entry point per kernel and type (HWY_EXPORT needs names without overloads, and
+// function types without noexcept: Highway 1.0.3 cannot deduce those).
+#define OLSF_HWY_KERNEL_ENTRIES(T, S)                                                                         \
+  OLSF_HWY_ENTRY T Dot##S(std::size_t n, const T* x, std::size_t incx, const T* y, std::size_t incy) {             \
+    return dot_impl(n, x, incx, y, incy);                                                                     \
+  }                                                                                                           \
+  OLSF_HWY_ENTRY void Axpy##S(std::size_t n, T a, const T* x, std::size_t incx, T* y, std::size_t incy) {          \
+    axpy_impl(n, a, x, incx, y, incy);                                                                        \
+  }                                                                                                           \
+  OLSF_HWY_ENTRY void Gemv##S(std::size_t rows, std::size_t cols, T alpha, const T* a, std::size_t lda, const T* x,         \
+               std::size_t incx, T beta, T* y, std::size_t incy) {                                  \
+    gemv_impl(rows, cols, alpha, a, lda, x, incx, beta, y, incy);                                             \
+  }                                                                                                           \
+  OLSF_HWY_ENTRY void GemvT##S(std::size_t rows, std::size_t cols, T alpha, const T* a, std::size_t lda, const T* x,        \
+                std::size_t incx, T beta, T* y, std::size_t incy) {                                 \
+    gemv_t_impl(rows, cols, alpha, a, lda, x, incx, beta, y, incy);                                           \
+  }                                                                                                           \
+  OLSF_HWY_ENTRY T ReduceMax##S(std::size_t n, const T* x, std::size_t incx) { return reduce_max_impl(n, x, incx); } \
+  OLSF_HWY_ENTRY T ReduceSum##S(std::size_t n, const T* x, std::size_t incx) { return reduce_sum_impl(n, x, incx); } \
+  OLSF_HWY_ENTRY void Exp##S(std::size_t n, const T* x, T* y) { exp_impl(n, x, y); }                               \
+  OLSF_HWY_ENTRY Status Softmax##S(std::size_t n, const T* x, std::size_t incx, T* y, std::size_t incy) {          \
+    return softmax_impl(n, x, incx, y, incy);                                                                 \
+  }
+#if defined(OLSF_HWY_DYNAMIC_DISPATCH)
+OLSF_HWY_KERNEL_ENTRIES(float, F32)
+OLSF_HWY_KERNEL_ENTRIES(double, F64)
+#endif
 
 }  // namespace HWY_NAMESPACE
 }  // namespace olsf::highway
 HWY_AFTER_NAMESPACE();
 
+#if !defined(OLSF_HWY_DYNAMIC_DISPATCH)
+// One static target: the entry points outside the target region (no target attributes),
+// so that they fold into the public functions and the code is what it was without them.
+namespace olsf::highway::HWY_NAMESPACE {
+OLSF_HWY_KERNEL_ENTRIES(float, F32)
+OLSF_HWY_KERNEL_ENTRIES(double, F64)
+}  // namespace olsf::highway::HWY_NAMESPACE
+#endif
+#undef OLSF_HWY_KERNEL_ENTRIES
+
+#if HWY_ONCE
 namespace olsf::highway {
-using HWY_NAMESPACE::axpy_impl;
-using HWY_NAMESPACE::dot_impl;
-using HWY_NAMESPACE::exp_impl;
-using HWY_NAMESPACE::gemv_impl;
-using HWY_NAMESPACE::gemv_t_impl;
-using HWY_NAMESPACE::reduce_max_impl;
-using HWY_NAMESPACE::reduce_sum_impl;
-using HWY_NAMESPACE::softmax_impl;
+
+OLSF_HWY_EXPORT(LanesF32);
+OLSF_HWY_EXPORT(LanesF64);
+OLSF_HWY_EXPORT(Target);
 
 // hn::Exp (documented 1 ulp); 2 for double above 700 (see exp_vec).
 unsigned exp_max_ulp_f32() noexcept { return 1; }
 unsigned exp_max_ulp_f64() noexcept { return 2; }
 const char* backend_name() noexcept { return "highway"; }
 
+std::int64_t compiled_targets() noexcept {
+#if defined(OLSF_HWY_DYNAMIC_DISPATCH)
+  return HWY_TARGETS;
+#else
+  return HWY_STATIC_TARGET;  // HWY_TARGETS may list more (SVE on aarch64): not compiled here
+#endif
+}
+std::int64_t dispatched_target() noexcept { return OLSF_HWY_CALL(Target)(); }
+
 const char* isa_name() noexcept {
+#if defined(OLSF_HWY_DYNAMIC_DISPATCH)
+  return hwy::TargetName(dispatched_target());
+#else
   // The static target the compiler flags selected; tests assert the expected one.
 #if HWY_STATIC_TARGET == HWY_AVX3
   return "AVX3";
@@ -234,12 +291,48 @@ const char* isa_name() noexcept {
 #else
   return "other";
 #endif
+#endif
 }
 
-std::size_t lanes_f32() noexcept { return HWY_NAMESPACE::lanes_f32(); }
-std::size_t lanes_f64() noexcept { return HWY_NAMESPACE::lanes_f64(); }
+std::size_t lanes_f32() noexcept { return OLSF_HWY_CALL(LanesF32)(); }
+std::size_t lanes_f64() noexcept { return OLSF_HWY_CALL(LanesF64)(); }
 
-OLSF_DEFINE_KERNELS(float)
-OLSF_DEFINE_KERNELS(double)
+#define OLSF_HWY_KERNELS(T, S)                                                                              \
+  OLSF_HWY_EXPORT(Dot##S);                                                                                  \
+  OLSF_HWY_EXPORT(Axpy##S);                                                                                 \
+  OLSF_HWY_EXPORT(Gemv##S);                                                                                 \
+  OLSF_HWY_EXPORT(GemvT##S);                                                                                \
+  OLSF_HWY_EXPORT(ReduceMax##S);                                                                            \
+  OLSF_HWY_EXPORT(ReduceSum##S);                                                                            \
+  OLSF_HWY_EXPORT(Exp##S);                                                                                  \
+  OLSF_HWY_EXPORT(Softmax##S);                                                                              \
+  T dot(std::size_t n, const T* x, std::size_t incx, const T* y, std::size_t incy) noexcept {               \
+    return OLSF_HWY_CALL(Dot##S)(n, x, incx, y, incy);                                                      \
+  }                                                                                                         \
+  void axpy(std::size_t n, T a, const T* x, std::size_t incx, T* y, std::size_t incy) noexcept {            \
+    OLSF_HWY_CALL(Axpy##S)(n, a, x, incx, y, incy);                                                         \
+  }                                                                                                         \
+  void gemv(std::size_t rows, std::size_t cols, T alpha, const T* a, std::size_t lda, const T* x,           \
+            std::size_t incx, T beta, T* y, std::size_t incy) noexcept {                                    \
+    OLSF_HWY_CALL(Gemv##S)(rows, cols, alpha, a, lda, x, incx, beta, y, incy);                              \
+  }                                                                                                         \
+  void gemv_t(std::size_t rows, std::size_t cols, T alpha, const T* a, std::size_t lda, const T* x,         \
+              std::size_t incx, T beta, T* y, std::size_t incy) noexcept {                                  \
+    OLSF_HWY_CALL(GemvT##S)(rows, cols, alpha, a, lda, x, incx, beta, y, incy);                             \
+  }                                                                                                         \
+  T reduce_max(std::size_t n, const T* x, std::size_t incx) noexcept {                                      \
+    return OLSF_HWY_CALL(ReduceMax##S)(n, x, incx);                                                         \
+  }                                                                                                         \
+  T reduce_sum(std::size_t n, const T* x, std::size_t incx) noexcept {                                      \
+    return OLSF_HWY_CALL(ReduceSum##S)(n, x, incx);                                                         \
+  }                                                                                                         \
+  void exp(std::size_t n, const T* x, T* y) noexcept { OLSF_HWY_CALL(Exp##S)(n, x, y); }                    \
+  Status softmax(std::size_t n, const T* x, std::size_t incx, T* y, std::size_t incy) noexcept {            \
+    return OLSF_HWY_CALL(Softmax##S)(n, x, incx, y, incy);                                                  \
+  }
+OLSF_HWY_KERNELS(float, F32)
+OLSF_HWY_KERNELS(double, F64)
+#undef OLSF_HWY_KERNELS
 
 }  // namespace olsf::highway
+#endif  // HWY_ONCE
