@@ -10,6 +10,8 @@
 #pragma once
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 
@@ -52,7 +54,9 @@ constexpr T jacobi_tolerance(std::size_t n) noexcept {
 // the cyclic ordering where the backends have their fixed-size cyclic path (n = 8 with
 // unpadded rows, and 16 x 16 float on NEON; lib/common/jacobi_sweeps.hpp) and the
 // parallel sweep would not be one vector per row: 8 x 8 float, 4.6x fewer instructions on
-// Cortex-M4 and 4x on NEON than the parallel sweep (bench/results/arm-instructions-*.md).
+// Cortex-M4 than the parallel sweep (bench/results/arm-instructions-*.md). Except 8 x 8
+// float on aarch64 NEON, where the parallel sweep holds the whole matrix in registers
+// (lib/common/jacobi_neon8.hpp): 12,322 -> 7,300 instructions per cold solve (issue #10).
 // Elsewhere the parallel ordering, also on the scalar backend: with it W21 comes out as
 // accurate as Eigen, with the cyclic one 2.6x less (test_jacobi).
 template <class Backend, typename T>
@@ -69,6 +73,8 @@ constexpr bool prefers_cyclic(std::size_t n, std::size_t stride) noexcept {
   // 16 x 16 float on the NEON backends: their fixed-size cyclic path with rows of 4
   // vectors (lib/common/jacobi_sweeps.hpp): 3.5x fewer instructions than the parallel sweep.
   if (n == 16 && stride == n && std::is_same_v<T, float> && !scalar_backend) return true;
+  // 8 x 8 float: the parallel sweep with the whole matrix in NEON registers (above).
+  if (n == 8 && stride == n && std::is_same_v<T, float> && !scalar_backend) return false;
 #endif
   if (n != 8 || stride != n) return false;
   if (scalar_backend) return true;
@@ -164,28 +170,77 @@ class SymmetricEigen {
     if (n == 0) return Status::empty;
     if (a.cols != n) return Status::invalid_argument;
     if (n > N) return Status::capacity_exceeded;
+    // Fixed size (n = N, both matrices unpadded): loops of compile-time length, which the
+    // compiler unrolls and vectorizes (issue #10: this validation and copy cost as much as
+    // a sweep of the 8 x 8 solve on NEON).
+    const bool whole = n == N && a.stride == N && work_a_.stride() == N;
     T max_abs = 0;
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < n; ++j) {
-        const T v = a(i, j);
-        if (!std::isfinite(v)) return Status::non_finite_input;
-        max_abs = std::fabs(v) > max_abs ? std::fabs(v) : max_abs;
-      }
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < i; ++j)
-        if (std::fabs(a(i, j) - a(j, i)) > symmetry_tolerance() * max_abs) return Status::invalid_argument;
+    if (!(whole ? max_abs_finite(1, N * N, 0, a.data, max_abs) : max_abs_finite(n, n, a.stride, a.data, max_abs)))
+      return Status::non_finite_input;
+    const T limit = symmetry_tolerance() * max_abs;
+    bool asymmetric = false;  // (all pairs, then one test: no branch per pair)
+    if (whole) {
+      for (std::size_t i = 1; i < N; ++i)
+        for (std::size_t j = 0; j < i; ++j) asymmetric |= std::fabs(a.data[i * N + j] - a.data[j * N + i]) > limit;
+    } else {
+      for (std::size_t i = 1; i < n; ++i)
+        for (std::size_t j = 0; j < i; ++j) asymmetric |= std::fabs(a(i, j) - a(j, i)) > limit;
+    }
+    if (asymmetric) return Status::invalid_argument;
     scale_exponent_ = 0;
     const T scale = max_abs > 0 ? detail::exact_inverse_scale(max_abs, scale_exponent_) : T(1);
+    if (whole) {  // all of A scaled (one vector loop), then the lower triangle mirrored
+      T* w = work_a_.data();
+      for (std::size_t k = 0; k < N * N; ++k) w[k] = a.data[k] * scale;
+      for (std::size_t i = 1; i < N; ++i)
+        for (std::size_t j = 0; j < i; ++j) w[j * N + i] = w[i * N + j];
+      return Status::ok;
+    }
     if (n != N || work_a_.stride() != N) work_a_.fill(T(0));  // zero padding (none when n = N unpadded)
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j <= i; ++j) work_a_(i, j) = work_a_(j, i) = a(i, j) * scale;
     return Status::ok;
   }
 
+  // max |x_ij|, i < rows, j < cols (row stride `stride`) into max_abs; false if an entry
+  // is NaN or infinite. On IEEE formats by the bit patterns: |x| is x without its sign bit,
+  // and for non-negative numbers the bit patterns order like the values, with +inf above
+  // every finite number and NaN above +inf; an integer max vectorizes (a floating-point
+  // one with NaN tests does not).
+  static bool max_abs_finite(std::size_t rows, std::size_t cols, std::size_t stride, const T* x,
+                             T& max_abs) noexcept {
+    using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    if constexpr (std::numeric_limits<T>::is_iec559 && sizeof(T) == sizeof(Bits)) {
+      constexpr Bits magnitude = ~(Bits(1) << (8 * sizeof(T) - 1));
+      constexpr Bits inf = sizeof(T) == 4 ? Bits(0x7f800000u) : Bits(0x7ff0000000000000ull);
+      Bits m = 0;
+      for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j) {
+          Bits b;
+          std::memcpy(&b, x + i * stride + j, sizeof b);
+          b &= magnitude;
+          m = b > m ? b : m;
+        }
+      if (m >= inf) return false;
+      std::memcpy(&max_abs, &m, sizeof m);
+      return true;
+    } else {
+      T best = 0;
+      for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j) {
+          const T v = x[i * stride + j];
+          if (!std::isfinite(v)) return false;
+          best = std::fabs(v) > best ? std::fabs(v) : best;
+        }
+      max_abs = best;
+      return true;
+    }
+  }
+
   static void set_identity(Matrix<T, N, N>& m, std::size_t n) noexcept {
     if (n != N || m.stride() != N) m.fill(T(0));  // padding too
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < n; ++j) m(i, j) = i == j ? T(1) : T(0);
+    for (std::size_t i = 0; i < n && i < N; ++i)  // (n <= N; GCC 12's -Warray-bounds loses it)
+      for (std::size_t j = 0; j < n && j < N; ++j) m(i, j) = i == j ? T(1) : T(0);
   }
 
   Status iterate(std::size_t n, const JacobiOptions& options, bool cold) noexcept {
@@ -244,18 +299,26 @@ class SymmetricEigen {
     }
     // Commit: eigenvalues unscaled, sorted ascending with their vectors.
     std::size_t order[N];
-    for (std::size_t k = 0; k < n; ++k) order[k] = k;
-    // Insertion sort (n <= 64, mostly sorted). `if constexpr`: with N == 1 there is
-    // nothing to sort, and GCC's -Warray-bounds would flag the dead loop.
+    T diag[N];
+    for (std::size_t k = 0; k < n; ++k) {
+      order[k] = k;
+      diag[k] = work_a_(k, k);
+    }
+    // Insertion sort (n <= 64, mostly sorted) of the values with their indices. `if
+    // constexpr`: with N == 1 there is nothing to sort, and GCC's -Warray-bounds would flag
+    // the dead loop.
     if constexpr (N > 1) {
       for (std::size_t k = 1; k < n; ++k) {
         const std::size_t key = order[k];
+        const T value = diag[k];
         std::size_t j = k;
-        while (j > 0 && work_a_(order[j - 1], order[j - 1]) > work_a_(key, key)) {
+        while (j > 0 && diag[j - 1] > value) {
           order[j] = order[j - 1];
+          diag[j] = diag[j - 1];
           --j;
         }
         order[j] = key;
+        diag[j] = value;
       }
     }
     // Undo the scaling: a multiplication by 2^e is exact (as ldexp) while 2^e is normal.
@@ -264,7 +327,7 @@ class SymmetricEigen {
     const T unscale = normal_power ? std::ldexp(T(1), scale_exponent_) : T(0);
     T unscaled[N];
     for (std::size_t k = 0; k < n; ++k) {
-      const T w = work_a_(order[k], order[k]);
+      const T w = diag[k];
       unscaled[k] = normal_power ? w * unscale : std::ldexp(w, scale_exponent_);
       // Finite entries near the top of T's range can have eigenvalues beyond it (|lambda|
       // up to n max|a_ij|): no inf with ok (found by tests/fuzz/fuzz_eigen.cpp).

@@ -18,6 +18,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "jacobi_neon8.hpp"
 #include "jacobi_rotation.hpp"
 #include "olsformer/kernels.hpp"
 #include "olsformer/simd_width.hpp"
@@ -484,6 +485,13 @@ inline bool rows_padded(std::size_t n, std::size_t stride, std::size_t lanes) no
 template <class Ops, typename T>
 std::size_t simd_parallel_sweep(std::size_t n, T* a, std::size_t lda, T* vt, std::size_t ldv, T rel_tol,
                                 T abs_tol) noexcept {
+#if defined(OLSF_JACOBI_NEON_SWEEP8)
+  // 8 x 8 float unpadded: the whole matrix in NEON registers (jacobi_neon8.hpp); what
+  // JacobiOrdering::automatic runs there (detail::prefers_cyclic).
+  if constexpr (std::is_same_v<T, float>) {
+    if (n == 8 && lda == 8 && ldv == 8) return jacobi_parallel_sweep_neon8(a, vt, rel_tol, abs_tol);
+  }
+#endif
   Ops ops;
   if (!rows_padded(n, lda, ops.lanes()) || !rows_padded(n, ldv, ops.lanes()))
     return scalar::jacobi_sweep_parallel(n, a, lda, vt, ldv, rel_tol, abs_tol);
