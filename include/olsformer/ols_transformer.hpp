@@ -50,6 +50,8 @@
 #pragma once
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include "olsformer/backend.hpp"
@@ -111,6 +113,7 @@ class OlsTransformer {
   explicit OlsTransformer(const OlsOptions<T>& options = {}) noexcept : options_(options) {
     // An invalid forgetting factor is reported by refit() (invalid_argument).
     (void)acc_.set_forgetting(options.forgetting);
+    settle();
     for (std::size_t i = 0; i < D; ++i) identity_(i, i) = T(1);
   }
 
@@ -122,7 +125,9 @@ class OlsTransformer {
   // not in (0, 1], solver accurate without has_accurate_solver): then nothing changes.
   Status set_options(const OlsOptions<T>& options) noexcept {
     if (!valid(options)) return Status::invalid_argument;
+    flush();  // the deferred samples came before the new forgetting factor
     (void)acc_.set_forgetting(options.forgetting);
+    settle();
     options_ = options;
     return Status::ok;
   }
@@ -131,14 +136,36 @@ class OlsTransformer {
   // when it is full; it stays in the slow memory). x: D entries, y: K entries.
   // Statuses: ok; invalid_argument (null pointer); non_finite_input (NaN/Inf, or an
   // overflowing outer product). On any status but ok nothing changes.
+  //
+  // Deferred slow memory (small D + K, no forgetting): the sample only goes into the ring;
+  // the samples still pending there are folded into the slow memory as one block
+  // (CovarianceAccumulator::fold_trusted: the corrected two-pass algorithm and Chan's
+  // merge, register-tiled) when the ring is about to overwrite one of them, and before
+  // anything reads the slow memory (refit, merge, slow_memory(), observe_batch,
+  // set_options). A per-sample Welford update must load and store all D (D + 1) / 2 + D K
+  // sums for every sample; a block keeps them in registers (bench/arm's ols case, D = 8,
+  // Cortex-M4: ~520 instructions per sample before, now ~75 in observe + ~145 in the
+  // fold). The result equals the per-sample updates up to rounding. Worst-case latency:
+  // the observe() that finds the ring full of pending samples folds Context of them.
+  // A sample is deferred only when its squared norm is below kTame2 (which also rejects
+  // NaN/Inf with one comparison) and the slow memory's mean is tame too, so that no fold
+  // can overflow; any other sample takes the exact path (add(), same checks as before).
   Status observe(const T* x, const T* y) noexcept {
-    const Status s = acc_.add(x, y);
-    if (s != Status::ok) return s;
-    for (std::size_t j = 0; j < D; ++j) ctx_x_(head_, j) = x[j];
-    for (std::size_t j = 0; j < K; ++j) ctx_y_(head_, j) = y[j];
-    head_ = head_ + 1 == Context ? 0 : head_ + 1;
-    if (ctx_size_ < Context) ++ctx_size_;
-    return Status::ok;
+    if (x == nullptr || y == nullptr) return Status::invalid_argument;
+    if constexpr (kDefer) {
+      if (defer_ok_) {
+        T q = T(0);
+        for (std::size_t j = 0; j < D; ++j) q += x[j] * x[j];
+        for (std::size_t j = 0; j < K; ++j) q += y[j] * y[j];
+        if (q <= kTame2) {  // false for NaN/Inf as well
+          if (pending_ == Context) flush();
+          push(x, y);
+          ++pending_;
+          return Status::ok;
+        }
+      }
+    }
+    return observe_exact(x, y);
   }
 
   // observe() for m samples at once: row i of X (D entries) at x + i ldx, of Y (K entries)
@@ -148,8 +175,10 @@ class OlsTransformer {
   // Statuses: those of CovarianceAccumulator::add_batch; on any status but ok nothing
   // changes (the whole block is rejected).
   Status observe_batch(std::size_t m, const T* x, std::size_t ldx, const T* y, std::size_t ldy) noexcept {
+    flush();
     const Status s = acc_.add_batch(m, x, ldx, y, ldy);
     if (s != Status::ok || m == 0) return s;
+    settle();
     const std::size_t keep = m < Context ? m : Context;
     std::size_t slot = (head_ + (m - keep)) % Context;
     for (std::size_t i = m - keep; i < m; ++i) {
@@ -171,12 +200,19 @@ class OlsTransformer {
   // Merges another model's slow memory (Chan et al.; see covariance.hpp) into this one,
   // e.g. a fit split across cores or devices. The context ring is not merged.
   // Statuses: those of CovarianceAccumulator::merge; on failure nothing changes.
-  Status merge(const OlsTransformer& other) noexcept { return acc_.merge(other.acc_); }
+  Status merge(const OlsTransformer& other) noexcept {
+    flush();
+    other.flush();
+    const Status s = acc_.merge(other.acc_);
+    settle();
+    return s;
+  }
 
   // Forget all data and the fit (options stay).
   void reset() noexcept {
     acc_.reset();
-    head_ = ctx_size_ = 0;
+    head_ = ctx_size_ = pending_ = 0;
+    settle();
     fitted_ = false;
     have_eig_ = false;
     rank_ = 0;
@@ -196,6 +232,7 @@ class OlsTransformer {
   // On any status but ok and rank_deficient the previous fit stays exactly as it was.
   Status refit() noexcept {
     if (!valid(options_)) return Status::invalid_argument;
+    flush();
     if (acc_.empty()) return Status::empty;
     const T n = static_cast<T>(acc_.count());
     const T w = acc_.weight();
@@ -204,22 +241,23 @@ class OlsTransformer {
     const T* my = acc_.mean_y();
     const bool centre = options_.intercept;
 
-    // Gram matrix G (centred or raw) and G_xy, then the scales S = diag(sqrt(G_jj)).
-    for (std::size_t i = 0; i < D; ++i) {
-      for (std::size_t j = 0; j < D; ++j) gram_(i, j) = acc_.sxx()(i, j) + (centre ? T(0) : w * mx[i] * mx[j]);
-      for (std::size_t t = 0; t < K; ++t) gxy_(i, t) = acc_.sxy()(i, t) + (centre ? T(0) : w * mx[i] * my[t]);
-    }
+    // Gram matrix G (centred or raw: S_xx + W mean mean^T), its scales S = diag(sqrt(G_jj)),
+    // and A = S^-1 G S^-1 straight from the slow memory (lower triangle, mirrored).
+    const auto& sxx = acc_.sxx();
+    const T wc = centre ? T(0) : w;
     for (std::size_t j = 0; j < D; ++j) {
-      const T g = gram_(j, j);
+      const T g = sxx(j, j) + wc * mx[j] * mx[j];
       // With centring, a constant column leaves only rounding noise in G_jj: Welford's
       // deviations are then at most ~n eps |mean|, so such a column counts as zero.
       const T noise = centre ? T(4) * n * eps * std::fabs(mx[j]) * std::sqrt(w) : T(0);
       inv_scale_[j] = g > T(0) && std::sqrt(g) > noise ? T(1) / std::sqrt(g) : T(0);
     }
-    for (std::size_t i = 0; i < D; ++i)
-      for (std::size_t j = 0; j <= i; ++j)
-        work_a_(i, j) = work_a_(j, i) = i == j ? (inv_scale_[i] > T(0) ? T(1) : T(0))
-                                               : gram_(i, j) * inv_scale_[i] * inv_scale_[j];
+    for (std::size_t i = 0; i < D; ++i) {
+      const T wi = wc * mx[i], si = inv_scale_[i];
+      T* ai = work_a_.row(i);
+      for (std::size_t j = 0; j < i; ++j) ai[j] = work_a_(j, i) = (sxx(i, j) + wi * mx[j]) * si * inv_scale_[j];
+      ai[i] = si > T(0) ? T(1) : T(0);
+    }
 
     // (valid() has rejected the accurate solver if it is compiled out.)
     const bool accurate = has_accurate_solver && options_.solver == OlsSolver::accurate &&
@@ -278,37 +316,69 @@ class OlsTransformer {
       }
       // P = L^T G_xy = f V^T (S^-1 G_xy).
       T c[D];
+      const auto& sxy = acc_.sxy();
       for (std::size_t t = 0; t < K; ++t) {
-        for (std::size_t j = 0; j < D; ++j) c[j] = gxy_(j, t) * inv_scale_[j];
+        for (std::size_t j = 0; j < D; ++j) c[j] = (sxy(j, t) + wc * mx[j] * my[t]) * inv_scale_[j];
         const auto& v = eig_.eigenvectors();
         T z[D];
-        Backend::gemv_t(D, D, T(1), v.data(), v.stride(), c, 1, T(0), z, 1);
+        if constexpr (kDefer) {
+          // Small D: inline (the scalar kernel's runtime loops cost ~8 instructions per
+          // entry at D = 8 on Cortex-M4, twice this).
+          for (std::size_t k = 0; k < D; ++k) z[k] = T(0);
+          for (std::size_t j = 0; j < D; ++j)
+            for (std::size_t k = 0; k < D; ++k) z[k] += v(j, k) * c[j];
+        } else {
+          Backend::gemv_t(D, D, T(1), v.data(), v.stride(), c, 1, T(0), z, 1);
+        }
         for (std::size_t k = 0; k < D; ++k) p_work_(k, t) = f[k] * z[k];
       }
       (void)eig_.eigenvectors().block(D, D, vecs);
     }
-    // L = S^-1 V diag(f); beta = L P.
-    for (std::size_t i = 0; i < D; ++i) {
-      for (std::size_t k = 0; k < D; ++k) l_work_(i, k) = inv_scale_[i] * vecs(i, k) * f[k];
-      Backend::gemv_t(D, K, T(1), p_work_.data(), p_work_.stride(), l_work_.row(i), 1, T(0), beta_work_.row(i), 1);
-    }
+    // beta = L P = S^-1 V (f .* P) (one product, L need not exist yet) and the intercept.
     // Data near the top of T's range can give weights or an intercept beyond it: report
-    // that instead of committing inf/NaN (found by tests/fuzz/fuzz_ols.cpp).
+    // that instead of committing inf/NaN (found by tests/fuzz/fuzz_ols.cpp). v * 0 is NaN
+    // exactly when v is Inf or NaN, so one sum tests every entry.
     T b0[K];
-    bool finite = true;
+    T nan_probe = T(0);
     for (std::size_t t = 0; t < K; ++t) {
+      T u[D], vu[D];
+      for (std::size_t k = 0; k < D; ++k) {
+        u[k] = f[k] * p_work_(k, t);
+        nan_probe += p_work_(k, t) * T(0);
+      }
+      if constexpr (kDefer) {
+        for (std::size_t j = 0; j < D; ++j) {
+          T a = T(0);
+          for (std::size_t k = 0; k < D; ++k) a += vecs(j, k) * u[k];
+          vu[j] = a;
+        }
+      } else {
+        Backend::gemv(D, D, T(1), vecs.data, vecs.stride, u, 1, T(0), vu, 1);
+      }
       b0[t] = centre ? my[t] : T(0);
-      for (std::size_t j = 0; j < D; ++j) b0[t] -= (centre ? mx[j] : T(0)) * beta_work_(j, t);
-      finite = finite && std::isfinite(b0[t]);
+      for (std::size_t j = 0; j < D; ++j) {
+        beta_work_(j, t) = inv_scale_[j] * vu[j];
+        b0[t] -= (centre ? mx[j] : T(0)) * beta_work_(j, t);
+        nan_probe += beta_work_(j, t) * T(0);
+      }
+      nan_probe += b0[t] * T(0);
     }
+    // L_ik = s_i V_ik f_k with |V_ik| <= 1: finite when 2 max s max f is (otherwise, in
+    // that corner, entry by entry).
+    T smax = T(0), fmax = T(0);
+    for (std::size_t k = 0; k < D; ++k) {
+      smax = inv_scale_[k] > smax ? inv_scale_[k] : smax;
+      fmax = f[k] > fmax ? f[k] : fmax;
+    }
+    if (!std::isfinite(T(2) * smax * fmax))
+      for (std::size_t i = 0; i < D; ++i)
+        for (std::size_t k = 0; k < D; ++k) nan_probe += inv_scale_[i] * vecs(i, k) * f[k] * T(0);
+    if (!(nan_probe == T(0))) return Status::non_finite_input;
+    // Commit: L = S^-1 V diag(f).
     for (std::size_t i = 0; i < D; ++i) {
-      for (std::size_t k = 0; k < D; ++k) finite = finite && std::isfinite(l_work_(i, k));
-      for (std::size_t t = 0; t < K; ++t)
-        finite = finite && std::isfinite(p_work_(i, t)) && std::isfinite(beta_work_(i, t));
+      T* li = l_.row(i);
+      for (std::size_t k = 0; k < D; ++k) li[k] = inv_scale_[i] * vecs(i, k) * f[k];
     }
-    if (!finite) return Status::non_finite_input;
-    // Commit.
-    l_ = l_work_;
     p_ = p_work_;
     beta_ = beta_work_;
     for (std::size_t j = 0; j < D; ++j) centre_x_[j] = centre ? mx[j] : T(0);
@@ -389,7 +459,11 @@ class OlsTransformer {
   const Matrix<T, D, K>& p() const noexcept { return p_; }
   const Matrix<T, D, K>& coefficients() const noexcept { return beta_; }  // beta = L P
   const T* intercept() const noexcept { return intercept_; }              // b0 (0 without intercept)
-  const CovarianceAccumulator<T, D, K, Backend>& slow_memory() const noexcept { return acc_; }
+  // Folds the deferred samples first (see observe): not safe against a concurrent observe.
+  const CovarianceAccumulator<T, D, K, Backend>& slow_memory() const noexcept {
+    flush();
+    return acc_;
+  }
   const SymmetricEigen<T, kEigCap, Backend>& eigensolver() const noexcept { return eig_; }
   std::size_t context_size() const noexcept { return ctx_size_; }
   static constexpr std::size_t context_capacity() noexcept { return Context; }
@@ -398,6 +472,96 @@ class OlsTransformer {
   const T* context_y(std::size_t j) const noexcept { return ctx_y_.row(context_slot(j)); }
 
  private:
+  using Accumulator = CovarianceAccumulator<T, D, K, Backend>;
+  static constexpr bool kDefer = D + K <= Accumulator::kInlineFold;
+  // Squared bound B^2 on a deferred sample's norm: a fold of at most Context samples with
+  // |v| <= B into a slow memory whose mean has |mean| <= 2B (settle) forms block sums
+  // <= Context B, Gram entries <= Context (2B)^2 and a merge term <= Context (3B)^2, all
+  // below max / 1.7 (float, Context = 64: B ~ 5e17).
+  static constexpr T kTame2 = std::numeric_limits<T>::max() / (T(16) * static_cast<T>(Context + 1));
+
+  // memcpy of a small constant size is inlined as plain word loads and stores, without
+  // the per-element address arithmetic GCC gave the element loop on Cortex-M4. A sample
+  // may be a context token itself (context_x(j)); memcpy's operands must not overlap, so
+  // that case copies through a buffer.
+  void push(const T* x, const T* y) noexcept {
+    copy_row<D>(ctx_x_.row(head_), x, ctx_x_.data(), sizeof ctx_x_);
+    copy_row<K>(ctx_y_.row(head_), y, ctx_y_.data(), sizeof ctx_y_);
+    head_ = head_ + 1 == Context ? 0 : head_ + 1;
+    if (ctx_size_ < Context) ++ctx_size_;
+  }
+
+  template <std::size_t Nv>
+  static void copy_row(T* dst, const T* src, const T* ring, std::size_t bytes) noexcept {
+    // src overlaps [ring, ring + bytes) iff this unsigned difference is below the sum.
+    const std::uintptr_t off = reinterpret_cast<std::uintptr_t>(src) + Nv * sizeof(T) - 1 -
+                               reinterpret_cast<std::uintptr_t>(ring);
+    if (off < bytes + Nv * sizeof(T) - 1) {
+      T tmp[Nv];
+      for (std::size_t j = 0; j < Nv; ++j) tmp[j] = src[j];
+      for (std::size_t j = 0; j < Nv; ++j) dst[j] = tmp[j];
+    } else {
+      std::memcpy(dst, src, Nv * sizeof(T));
+    }
+  }
+
+  // observe() with add()'s exact checks (the path of every sample when nothing is
+  // deferred). With samples pending, the decision is taken against the mean they will
+  // give, before the fold, so that a rejected sample changes nothing, not even the
+  // rounding of the slow memory (the fold's boundaries).
+  Status observe_exact(const T* x, const T* y) noexcept {
+    if constexpr (kDefer) {
+      if (pending_ > 0) {
+        for (std::size_t j = 0; j < D; ++j)
+          if (!std::isfinite(x[j])) return Status::non_finite_input;
+        for (std::size_t j = 0; j < K; ++j)
+          if (!std::isfinite(y[j])) return Status::non_finite_input;
+        T mean[D + K];
+        const std::size_t start = (head_ + Context - pending_) % Context;
+        Accumulator::block_sums(pending_, ctx_x_.data(), ctx_x_.stride(), ctx_y_.data(), ctx_y_.stride(), start,
+                                Context, mean);
+        const T mt = static_cast<T>(pending_), w = acc_.weight();
+        T big = T(0);
+        for (std::size_t j = 0; j < D + K; ++j) {
+          const T old = j < D ? acc_.mean_x()[j] : acc_.mean_y()[j - D];
+          const T c = mean[j] / mt;
+          mean[j] = w > T(0) ? old + (c - old) * (mt / (w + mt)) : c;
+          const T dev = std::fabs((j < D ? x[j] : y[j - D]) - mean[j]);
+          big = dev > big ? dev : big;
+        }
+        if (!std::isfinite(big) || !std::isfinite(big * big)) return Status::non_finite_input;
+        flush();
+      }
+    }
+    const Status s = acc_.add(x, y);
+    if (s != Status::ok) return s;
+    push(x, y);
+    settle();
+    return Status::ok;
+  }
+
+  // Folds the samples observe() deferred into the slow memory (a logically const
+  // operation: the model's state is the same, only where it is kept changes).
+  void flush() const noexcept {
+    if constexpr (kDefer) {
+      if (pending_ == 0) return;
+      const std::size_t start = (head_ + Context - pending_) % Context;
+      acc_.fold_trusted(pending_, ctx_x_.data(), ctx_x_.stride(), ctx_y_.data(), ctx_y_.stride(), start, Context);
+      pending_ = 0;
+      settle();
+    }
+  }
+
+  // Whether observe() may defer: no forgetting and a tame mean (see kTame2).
+  void settle() const noexcept {
+    if constexpr (kDefer) {
+      T q = T(0);
+      for (std::size_t j = 0; j < D; ++j) q += acc_.mean_x()[j] * acc_.mean_x()[j];
+      for (std::size_t j = 0; j < K; ++j) q += acc_.mean_y()[j] * acc_.mean_y()[j];
+      defer_ok_ = acc_.forgetting() == T(1) && q <= T(4) * kTame2;
+    }
+  }
+
   // a_i = w . (x_i - centre_x) for the context token in ring slot `slot`.
   T score(const T* w, std::size_t slot) const noexcept {
     T tok[D];
@@ -415,10 +579,13 @@ class OlsTransformer {
   }
 
   OlsOptions<T> options_;
-  CovarianceAccumulator<T, D, K, Backend> acc_;
+  // mutable: slow_memory() and merge() fold the deferred samples (flush).
+  mutable Accumulator acc_;
   Matrix<T, Context, D> ctx_x_;
   Matrix<T, Context, K> ctx_y_;
   std::size_t head_ = 0, ctx_size_ = 0;
+  mutable std::size_t pending_ = 0;  // the newest pending_ ring tokens are not in acc_ yet
+  mutable bool defer_ok_ = false;
 
   SymmetricEigen<T, kEigCap, Backend> eig_;
 #if OLSF_OLS_ACCURATE_SOLVER
@@ -426,8 +593,8 @@ class OlsTransformer {
   Matrix<T, kSvdRows, D> xs_;
   T ytmp_[kSvdRows] = {};  // a centred target column of the context (accurate solver)
 #endif
-  Matrix<T, D, D> gram_, work_a_, l_work_, l_, identity_;
-  Matrix<T, D, K> gxy_, p_work_, beta_work_, p_, beta_;
+  Matrix<T, D, D> work_a_, l_, identity_;
+  Matrix<T, D, K> p_work_, beta_work_, p_, beta_;
   T inv_scale_[D] = {};
   T centre_x_[D] = {};
   T centre_y_[K] = {};
