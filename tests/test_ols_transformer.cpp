@@ -857,4 +857,92 @@ TEST(OlsSlowMemory, BatchMergeEqualsOnePass) {
   }
 }
 
+
+// ---- observe's deferred fold: the slow memory equals per-sample add() in every order ---------
+// observe() rings tame samples and folds them into the slow memory later (as one block, before
+// anything reads it); these check each place that must fold first against an accumulator fed
+// sample by sample. Both are within (m + D) u s_i s_j of the exact centred sums per entry
+// (Welford/Chan, the bound of MergeEqualsOnePass), so they differ by at most twice that; a
+// sample lost, counted twice or folded with the wrong weight is off by O(s_i s_j / m).
+template <std::size_t D, std::size_t K>
+void expect_same_slow_memory(const olsf::CovarianceAccumulator<double, D, K>& got,
+                             const olsf::CovarianceAccumulator<double, D, K>& want) {
+  ASSERT_EQ(got.count(), want.count());
+  const LD m = static_cast<LD>(want.count()), tol = 2 * (m + D + 10) * unit<double>();
+  EXPECT_LE(std::fabs(static_cast<LD>(got.weight()) - want.weight()), tol * want.weight());
+  for (std::size_t i = 0; i < D; ++i) {
+    const LD si = std::sqrt(static_cast<LD>(want.sxx()(i, i)));
+    EXPECT_LE(std::fabs(static_cast<LD>(got.mean_x()[i]) - want.mean_x()[i]), tol * (std::fabs(want.mean_x()[i]) + si / std::sqrt(m)));
+    for (std::size_t j = 0; j < D; ++j)
+      EXPECT_LE(std::fabs(static_cast<LD>(got.sxx()(i, j)) - want.sxx()(i, j)), tol * si * std::sqrt(static_cast<LD>(want.sxx()(j, j))));
+    for (std::size_t t = 0; t < K; ++t)
+      EXPECT_LE(std::fabs(static_cast<LD>(got.sxy()(i, t)) - want.sxy()(i, t)), tol * si * std::sqrt(static_cast<LD>(want.syy_diagonal()[t])));
+  }
+  for (std::size_t t = 0; t < K; ++t) {
+    const LD sy = std::sqrt(static_cast<LD>(want.syy_diagonal()[t]));
+    EXPECT_LE(std::fabs(static_cast<LD>(got.mean_y()[t]) - want.mean_y()[t]), tol * (std::fabs(want.mean_y()[t]) + sy / std::sqrt(m)));
+    EXPECT_LE(std::fabs(static_cast<LD>(got.syy_diagonal()[t]) - want.syy_diagonal()[t]), tol * sy * sy);
+  }
+}
+
+TEST(OlsDeferredFold, RingWrapAndReobservedContextToken) {
+  const auto d = random_data<double, 3, 1>(50, 1.0, 1e-1, 161);
+  olsf::OlsTransformer<double, 3, 1, 8> model;
+  olsf::CovarianceAccumulator<double, 3, 1> acc;
+  for (std::size_t i = 0; i < d.m; ++i) {  // the ring wraps six times: each wrap must fold first
+    ASSERT_EQ(model.observe(&d.x[i * 3], &d.y[i]), Status::ok);
+    ASSERT_EQ(acc.add(&d.x[i * 3], &d.y[i]), Status::ok);
+  }
+  // A context token observed again while the ring is full: the slot it lives in is the next
+  // to be overwritten (the oldest), so the sample must be taken before the ring moves.
+  for (std::size_t r = 0; r < 3; ++r) {
+    double x[3], y;
+    for (std::size_t j = 0; j < 3; ++j) x[j] = model.context_x(0)[j];
+    y = model.context_y(0)[0];
+    ASSERT_EQ(model.observe(model.context_x(0), model.context_y(0)), Status::ok);
+    ASSERT_EQ(acc.add(x, &y), Status::ok);
+    EXPECT_EQ(model.context_x(7)[0], x[0]);  // now the newest token
+    EXPECT_EQ(model.context_y(7)[0], y);
+  }
+  EXPECT_EQ(model.context_size(), 8u);
+  expect_same_slow_memory(model.slow_memory(), acc);
+}
+
+TEST(OlsDeferredFold, ForgettingChangedWhileSamplesWait) {
+  const auto d = random_data<double, 3, 1>(30, 1.0, 1e-1, 171);
+  olsf::OlsOptions<double> opt;
+  olsf::OlsTransformer<double, 3, 1, 64> model(opt);
+  olsf::CovarianceAccumulator<double, 3, 1> acc;
+  for (std::size_t i = 0; i < 12; ++i) {
+    ASSERT_EQ(model.observe(&d.x[i * 3], &d.y[i]), Status::ok);
+    ASSERT_EQ(acc.add(&d.x[i * 3], &d.y[i]), Status::ok);
+  }
+  opt.forgetting = 0.9;  // the 12 waiting samples keep weight 1 up to now, then decay
+  ASSERT_EQ(model.set_options(opt), Status::ok);
+  ASSERT_EQ(acc.set_forgetting(0.9), Status::ok);
+  for (std::size_t i = 12; i < 30; ++i) {
+    ASSERT_EQ(model.observe(&d.x[i * 3], &d.y[i]), Status::ok);
+    ASSERT_EQ(acc.add(&d.x[i * 3], &d.y[i]), Status::ok);
+  }
+  EXPECT_LT(acc.weight(), 12.0);  // the forgetting acted (else this test could not fail)
+  expect_same_slow_memory(model.slow_memory(), acc);
+}
+
+TEST(OlsDeferredFold, MergeAndBatchWhileSamplesWait) {
+  const auto d = random_data<double, 3, 1>(60, 1.0, 1e-1, 181);
+  olsf::OlsTransformer<double, 3, 1, 64> a, b;
+  olsf::CovarianceAccumulator<double, 3, 1> acc;
+  for (std::size_t i = 0; i < 7; ++i) ASSERT_EQ(a.observe(&d.x[i * 3], &d.y[i]), Status::ok);  // waiting in a
+  for (std::size_t i = 7; i < 16; ++i) ASSERT_EQ(b.observe(&d.x[i * 3], &d.y[i]), Status::ok);  // waiting in b
+  ASSERT_EQ(a.merge(b), Status::ok);
+  ASSERT_EQ(a.observe_batch(30, &d.x[16 * 3], 3, &d.y[16], 1), Status::ok);  // after more singles
+  for (std::size_t i = 46; i < 60; ++i) ASSERT_EQ(a.observe(&d.x[i * 3], &d.y[i]), Status::ok);
+  for (std::size_t i = 0; i < 60; ++i) ASSERT_EQ(acc.add(&d.x[i * 3], &d.y[i]), Status::ok);
+  expect_same_slow_memory(a.slow_memory(), acc);
+  // The merged-in samples are b's: b itself is unchanged by the merge.
+  olsf::CovarianceAccumulator<double, 3, 1> acc_b;
+  for (std::size_t i = 7; i < 16; ++i) ASSERT_EQ(acc_b.add(&d.x[i * 3], &d.y[i]), Status::ok);
+  expect_same_slow_memory(b.slow_memory(), acc_b);
+}
+
 }  // namespace
