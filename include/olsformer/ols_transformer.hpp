@@ -125,7 +125,7 @@ class OlsTransformer {
   // not in (0, 1], solver accurate without has_accurate_solver): then nothing changes.
   Status set_options(const OlsOptions<T>& options) noexcept {
     if (!valid(options)) return Status::invalid_argument;
-    flush();  // the deferred samples came before the new forgetting factor
+    flush();  // the deferred samples came before the changed forgetting factor
     (void)acc_.set_forgetting(options.forgetting);
     settle();
     options_ = options;
