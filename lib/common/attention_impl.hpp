@@ -294,6 +294,16 @@ inline Status check_attention_args(T beta, std::size_t d, std::size_t dv) noexce
   return Status::ok;
 }
 
+// Whether a backend's one-block decode fast path may run (lib/scalar on M-profile,
+// lib/helium): no mask, no observables, 1 <= n <= one block, and the arguments the driver
+// would accept (check_attention_args); anything else takes the driver, which owns every status.
+template <typename T>
+inline bool decode_fast_path_applies(std::size_t n, std::size_t d, std::size_t dv, T beta, const T* mask,
+                                     const AttentionObservables<T>* obs) noexcept {
+  return mask == nullptr && obs == nullptr && n != 0 && n <= kAttentionBlock && beta > T(0) &&
+         beta <= std::numeric_limits<T>::max() && d <= kAttentionMaxDim && dv <= kAttentionMaxDim;
+}
+
 template <typename T, class Ops>
 Status attention_decode(const Ops& ops, std::size_t n, std::size_t d, std::size_t dv, T beta, const T* q,
                         const T* k, std::size_t ldk, const T* v, std::size_t ldv, const T* mask, T* out,

@@ -288,9 +288,7 @@ bool decode_one_block(std::size_t n, std::size_t d, std::size_t dv, float beta, 
 Status attention_decode(std::size_t n, std::size_t d, std::size_t dv, float beta, const float* q, const float* k,
                         std::size_t ldk, const float* v, std::size_t ldv, const float* mask, float* out,
                         AttentionObservables<float>* obs) noexcept {
-  if (mask == nullptr && obs == nullptr && n != 0 && n <= detail::kAttentionBlock && beta > 0.0f &&
-      beta <= std::numeric_limits<float>::max() && d <= kAttentionMaxDim && dv <= kAttentionMaxDim &&
-      decode_one_block(n, d, dv, beta, q, k, ldk, v, ldv, out))
+  if (detail::decode_fast_path_applies(n, d, dv, beta, mask, obs) && decode_one_block(n, d, dv, beta, q, k, ldk, v, ldv, out))
     return Status::ok;
   return detail::attention_decode(HeliumAttentionOps{}, n, d, dv, beta, q, k, ldk, v, ldv, mask, out, obs);
 }

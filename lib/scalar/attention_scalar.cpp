@@ -120,10 +120,7 @@ __attribute__((noinline)) Status decode_driver(std::size_t n, std::size_t d, std
 Status attention_decode(std::size_t n, std::size_t d, std::size_t dv, float beta, const float* q, const float* k,
                         std::size_t ldk, const float* v, std::size_t ldv, const float* mask, float* out,
                         AttentionObservables<float>* obs) noexcept {
-  // The driver's argument checks, cheaply: anything unusual takes the driver.
-  if (mask == nullptr && obs == nullptr && n != 0 && n <= detail::kAttentionBlock && beta > 0.0f &&
-      beta <= std::numeric_limits<float>::max() && d <= kAttentionMaxDim && dv <= kAttentionMaxDim &&
-      decode_one_block(n, d, dv, beta, q, k, ldk, v, ldv, out))
+  if (detail::decode_fast_path_applies(n, d, dv, beta, mask, obs) && decode_one_block(n, d, dv, beta, q, k, ldk, v, ldv, out))
     return Status::ok;
   return decode_driver(n, d, dv, beta, q, k, ldk, v, ldv, mask, out, obs);
 }
