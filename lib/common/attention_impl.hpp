@@ -14,7 +14,16 @@
 //   void accumulate(nq, nk, dv, const T* p, ldp, const T* v, ldv, T* acc, ldacc) const;
 //   void feature(n, const T* x, T* y, FeatureMap phi) const;  // y = phi(x), phi valid
 //   T dot(n, const T* x, const T* y) const;                    // contiguous
-#pragma once
+// lib/highway includes this once per Highway target (hwy/foreach_target.h): Highway's
+// per-target include guard, and a per-target namespace wherever Highway is in scope, so
+// that the drivers carry the target's attributes and inline its ops (AVX2 code calling
+// AVX3 ops could not).
+#if defined(OLSF_COMMON_ATTENTION_IMPL_HPP_) == defined(HWY_TARGET_TOGGLE)
+#ifdef OLSF_COMMON_ATTENTION_IMPL_HPP_
+#undef OLSF_COMMON_ATTENTION_IMPL_HPP_
+#else
+#define OLSF_COMMON_ATTENTION_IMPL_HPP_
+#endif
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +35,9 @@
 #include "olsformer/simd_width.hpp"
 
 namespace olsf::detail {
+#if defined(HWY_NAMESPACE)
+namespace HWY_NAMESPACE {
+#endif
 
 // Keys per block of the online softmax and queries per tile; the scores scratch is
 // kAttentionRows x kAttentionBlock (2 KB for double).
@@ -567,6 +579,9 @@ Status linear_attention(const Ops& ops, std::size_t m, std::size_t n, std::size_
   return Status::ok;
 }
 
+#if defined(HWY_NAMESPACE)
+}  // namespace HWY_NAMESPACE
+#endif
 }  // namespace olsf::detail
 
 // Defines the public attention kernels of attention_api.inc in a backend namespace from an
@@ -599,3 +614,5 @@ Status linear_attention(const Ops& ops, std::size_t m, std::size_t n, std::size_
     return ::olsf::detail::linear_attention(attention_ops<T>(), m, n, d, dv, phi, causal, normalize, q, ldq, k,   \
                                             ldk, v, ldv, out, ldo);                                               \
   }
+
+#endif  // OLSF_COMMON_ATTENTION_IMPL_HPP_

@@ -11,7 +11,6 @@
 #include <cstddef>
 #include <limits>
 
-#include "../common/attention_impl.hpp"
 #include "highway_targets.hpp"
 #include "olsformer/kernels.hpp"
 
@@ -24,9 +23,28 @@
 #include <hwy/contrib/math/math-inl.h>
 
 HWY_BEFORE_NAMESPACE();
+// Inside the target region, once per target (its templates land in
+// olsf::detail::HWY_NAMESPACE): the drivers inline the target's ops below.
+#include "../common/attention_impl.hpp"
 namespace olsf::highway {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
+namespace dt = ::olsf::detail::HWY_NAMESPACE;
+
+// The attention ops' vectors: on AVX3, 256-bit ones (AVX-512VL: 32 registers, the same
+// instructions AVX2 has). Decode and the Hopfield step work on rows of d <= 128 entries;
+// 512-bit vectors halve the keys per reduction and double the tails, and where 512-bit
+// operations run as two 256-bit halves (AMD Zen 4, this project's machine) they add no
+// FMA throughput: measured 1.1-1.5x slower than AVX2 at d <= 32 and never faster (issue #7).
+#if HWY_TARGET == HWY_AVX3
+template <typename T>
+using AttnTag = hn::CappedTag<T, 32 / sizeof(T)>;
+#else
+template <typename T>
+using AttnTag = hn::ScalableTag<T>;
+#endif
+template <typename T>
+inline constexpr std::size_t kAttnLanes = hn::MaxLanes(AttnTag<T>());
 
 template <class D, typename T = hn::TFromD<D>>
 HWY_INLINE hn::Vec<D> load_partial(D d, const T* p, std::size_t count) {
@@ -48,8 +66,9 @@ HWY_INLINE void store_partial(D d, hn::Vec<D> v, T* p, std::size_t count) {
 // (gamma_d, any order) does not depend on.
 template <class D, typename T = hn::TFromD<D>>
 HWY_INLINE hn::Vec<D> sum_lanes_of(D d, const hn::Vec<D>* a) {
-#if HWY_TARGET == HWY_AVX2
+#if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3
   (void)d;
+  static_assert(hn::MaxLanes(D()) * sizeof(T) == 32, "x86: the attention ops' 256-bit vectors (AttnTag)");
   if constexpr (sizeof(T) == 4) {
     // h01 = [a0 a0 a1 a1 | ...] pair sums; then quads; then the two 128-bit halves.
     const __m256 h01 = _mm256_hadd_ps(a[0].raw, a[1].raw), h23 = _mm256_hadd_ps(a[2].raw, a[3].raw);
@@ -61,38 +80,6 @@ HWY_INLINE hn::Vec<D> sum_lanes_of(D d, const hn::Vec<D>* a) {
     const __m256d h01 = _mm256_hadd_pd(a[0].raw, a[1].raw), h23 = _mm256_hadd_pd(a[2].raw, a[3].raw);
     const __m256d lo = _mm256_permute2f128_pd(h01, h23, 0x20), hi = _mm256_permute2f128_pd(h01, h23, 0x31);
     return hn::Vec<D>{_mm256_add_pd(lo, hi)};
-  }
-#elif HWY_TARGET == HWY_AVX3
-  (void)d;
-  // The same on 512 bits: halve the lanes of every accumulator while doubling the
-  // accumulators per vector (128-bit block shuffles, then in-block shuffles), so that
-  // lane p of the last sum holds accumulator (p / 4) + 4 (p % 4) (float; double: 2 and
-  // 4); one permutation restores the order.
-  if constexpr (sizeof(T) == 4) {
-    __m512 s[8], r[4];
-    for (int i = 0; i < 8; ++i)  // [a_2i folded to 8 lanes | a_2i+1 folded]
-      s[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i].raw, a[2 * i + 1].raw, 0x44),
-                           _mm512_shuffle_f32x4(a[2 * i].raw, a[2 * i + 1].raw, 0xEE));
-    for (int j = 0; j < 4; ++j)  // block k: accumulator 4j + k, 4 lanes
-      r[j] = _mm512_add_ps(_mm512_shuffle_f32x4(s[2 * j], s[2 * j + 1], 0x88),
-                           _mm512_shuffle_f32x4(s[2 * j], s[2 * j + 1], 0xDD));
-    // block k: accumulators k, 4 + k (2 lanes each); then 8 + k, 12 + k
-    const __m512 v01 = _mm512_add_ps(_mm512_shuffle_ps(r[0], r[1], 0x44), _mm512_shuffle_ps(r[0], r[1], 0xEE));
-    const __m512 v23 = _mm512_add_ps(_mm512_shuffle_ps(r[2], r[3], 0x44), _mm512_shuffle_ps(r[2], r[3], 0xEE));
-    const __m512 w = _mm512_add_ps(_mm512_shuffle_ps(v01, v23, 0x88), _mm512_shuffle_ps(v01, v23, 0xDD));
-    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    return hn::Vec<D>{_mm512_permutexvar_ps(order, w)};
-  } else {
-    __m512d s[4], r[2];
-    for (int i = 0; i < 4; ++i)
-      s[i] = _mm512_add_pd(_mm512_shuffle_f64x2(a[2 * i].raw, a[2 * i + 1].raw, 0x44),
-                           _mm512_shuffle_f64x2(a[2 * i].raw, a[2 * i + 1].raw, 0xEE));
-    for (int j = 0; j < 2; ++j)  // block k: accumulator 4j + k, 2 lanes
-      r[j] = _mm512_add_pd(_mm512_shuffle_f64x2(s[2 * j], s[2 * j + 1], 0x88),
-                           _mm512_shuffle_f64x2(s[2 * j], s[2 * j + 1], 0xDD));
-    const __m512d w = _mm512_add_pd(_mm512_shuffle_pd(r[0], r[1], 0x00), _mm512_shuffle_pd(r[0], r[1], 0xFF));
-    const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
-    return hn::Vec<D>{_mm512_permutexvar_pd(order, w)};
   }
 #else
   HWY_ALIGN T buf[HWY_MAX_BYTES / sizeof(T)];
@@ -109,7 +96,7 @@ template <std::size_t R, std::size_t C, std::size_t DIM, typename T>
 HWY_INLINE void score_tile(std::size_t dim_rt, const T* q, std::size_t ldq, const T* k, std::size_t ldk, T scale,
                            T* s, std::size_t lds) {
   const std::size_t dim = DIM != 0 ? DIM : dim_rt;
-  const hn::ScalableTag<T> d;
+  const AttnTag<T> d;
   const std::size_t N = hn::Lanes(d);
   using V = hn::Vec<decltype(d)>;
   V acc[R * C];
@@ -152,9 +139,8 @@ HWY_INLINE void score_rows(std::size_t nk, std::size_t dim, const T* q, std::siz
                            std::size_t ldk, T scale, T* s, std::size_t lds) {
   // One query: as many keys as lanes (8 float / 4 double on AVX2, 16 / 8 on AVX3) so that
   // their dot products are reduced together; several queries: 2 keys (R*C accumulators).
-  constexpr std::size_t L = HWY_LANES(T) >= 4 ? HWY_LANES(T) : 4;
-  constexpr std::size_t kMaxKeys = HWY_TARGET == HWY_AVX3 ? 16 : 8;
-  constexpr std::size_t C = R == 1 ? (L <= kMaxKeys ? L : kMaxKeys) : 2;
+  constexpr std::size_t L = kAttnLanes<T> >= 4 ? kAttnLanes<T> : 4;
+  constexpr std::size_t C = R == 1 ? (L <= 8 ? L : 8) : 2;
   std::size_t j = 0;
   for (; j + C <= nk; j += C) score_tile<R, C, DIM>(dim, q, ldq, k + j * ldk, ldk, scale, s + j, lds);
   if (R == 1 && C > 4)
@@ -167,7 +153,7 @@ HWY_INLINE void score_rows(std::size_t nk, std::size_t dim, const T* q, std::siz
 template <std::size_t R, std::size_t G, std::size_t U, typename T>
 HWY_INLINE void accumulate_group(std::size_t nk, std::size_t c0, std::size_t count, const T* p, std::size_t ldp,
                                  const T* v, std::size_t ldv, T* acc, std::size_t ldacc) {
-  const hn::ScalableTag<T> d;
+  const AttnTag<T> d;
   const std::size_t N = hn::Lanes(d);
   using V = hn::Vec<decltype(d)>;
   const bool partial = count < G * N;  // only when G == 1: the tail of the row
@@ -216,12 +202,12 @@ template <std::size_t R, std::size_t DV, typename T>
 HWY_INLINE void accumulate_rows(std::size_t nk, std::size_t dv_rt, const T* p, std::size_t ldp, const T* v,
                                 std::size_t ldv, T* acc, std::size_t ldacc) {
   const std::size_t dv = DV != 0 ? DV : dv_rt;
-  const std::size_t N = hn::Lanes(hn::ScalableTag<T>());
-  if constexpr (R == 1 && DV != 0 && DV % HWY_LANES(T) == 0 && HWY_LANES(T) > 1) {
+  const std::size_t N = hn::Lanes(AttnTag<T>());
+  if constexpr (R == 1 && DV != 0 && DV % kAttnLanes<T> == 0 && kAttnLanes<T> > 1) {
     // A whole row of at most 8 vectors (dv known at compile time): one pass over the keys
     // with the row in registers and 8 FMA chains (G vectors x U keys in flight); wider rows
     // in groups of 8 vectors.
-    constexpr std::size_t kVec = DV / HWY_LANES(T);
+    constexpr std::size_t kVec = DV / kAttnLanes<T>;
     constexpr std::size_t G = kVec < 8 ? kVec : 8;
     constexpr std::size_t U = 8 / G > 0 ? 8 / G : 1;
     for (std::size_t c = 0; c < dv; c += G * N) accumulate_group<1, G, U>(nk, c, G * N, p, ldp, v, ldv, acc, ldacc);
@@ -251,17 +237,17 @@ struct ScoreKernel {
 
 template <typename T>
 struct HighwayAttentionOps {
-  static constexpr std::size_t kPad = HWY_LANES(T);
+  static constexpr std::size_t kPad = kAttnLanes<T>;
 
   void scores(std::size_t nq, std::size_t nk, std::size_t dim, const T* q, std::size_t ldq, const T* k,
               std::size_t ldk, T scale, T* s, std::size_t lds) const noexcept {
-    ::olsf::detail::dispatch_scores<ScoreKernel>(nq, nk, dim, q, ldq, k, ldk, scale, s, lds);
+    dt::dispatch_scores<ScoreKernel>(nq, nk, dim, q, ldq, k, ldk, scale, s, lds);
   }
 
   // count is a multiple of the lane count (kAttentionBlock); arguments are <= 0 or -inf,
   // where hn::Exp is accurate and exact at the edge (-inf -> 0).
   T exp_shift(std::size_t count, T* s, T m) const noexcept {
-    const hn::ScalableTag<T> d;
+    const AttnTag<T> d;
     const std::size_t N = hn::Lanes(d);
     const auto vm = hn::Set(d, m);
     auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
@@ -304,7 +290,7 @@ struct HighwayAttentionOps {
       for (std::size_t i = 0; i < n; ++i) y[i] = x[i];
       return;
     }
-    const hn::ScalableTag<T> d;
+    const AttnTag<T> d;
     const std::size_t N = hn::Lanes(d);
     const auto zero = hn::Zero(d), one = hn::Set(d, T(1));
     // elu(x) + 1: x + 1 above 0, e^x below (hn::Exp is accurate for x <= 0).
@@ -321,7 +307,7 @@ struct HighwayAttentionOps {
   // Max and finiteness in one vector pass: l - l is 0 for finite l and NaN otherwise, so
   // the sum of those differences is NaN exactly when some logit is not finite.
   bool logit_max(std::size_t n, const T* l, T& m) const noexcept {
-    const hn::ScalableTag<T> d;
+    const AttnTag<T> d;
     const std::size_t N = hn::Lanes(d);
     using V = hn::Vec<decltype(d)>;
     const T inf = std::numeric_limits<T>::infinity();
@@ -342,7 +328,7 @@ struct HighwayAttentionOps {
     T bm = hn::GetLane(hn::MaxOfLanes(d, hn::Max(mx0, mx1)));
     bool ok = hn::GetLane(hn::SumOfLanes(d, hn::Add(chk0, chk1))) == T(0);
     for (; j < n; ++j) {
-      ok = ok && ::olsf::detail::attn_finite(l[j]);
+      ok = ok && dt::attn_finite(l[j]);
       bm = l[j] > bm ? l[j] : bm;
     }
     m = bm;
@@ -351,7 +337,7 @@ struct HighwayAttentionOps {
 
   // s_i += f_i v, row by row, the row of S streamed through once.
   void rank1(std::size_t rows, std::size_t cols, const T* f, const T* v, T* s, std::size_t lds) const noexcept {
-    const hn::ScalableTag<T> d;
+    const AttnTag<T> d;
     const std::size_t N = hn::Lanes(d);
     using V = hn::Vec<decltype(d)>;
     for (std::size_t i = 0; i < rows; ++i) {
@@ -371,34 +357,34 @@ struct HighwayAttentionOps {
 };
 
 // One entry point per kernel and type for HWY_EXPORT (no overloads, no noexcept).
-#define OLSF_HWY_ATTENTION_ENTRIES(T, S)                                                                         \
+#define OLSF_HWY_ATTENTION_ENTRIES(T, S)                                                                             \
   OLSF_HWY_ENTRY Status AttentionDecode##S(std::size_t n, std::size_t d, std::size_t dv, T beta, const T* q, const T* k,        \
-                            std::size_t ldk, const T* v, std::size_t ldv, const T* mask, T* out,                 \
-                            AttentionObservables<T>* obs) {                                                      \
-    return ::olsf::detail::attention_decode(HighwayAttentionOps<T>(), n, d, dv, beta, q, k, ldk, v, ldv, mask,   \
-                                            out, obs);                                                           \
-  }                                                                                                              \
+                            std::size_t ldk, const T* v, std::size_t ldv, const T* mask, T* out,                     \
+                            AttentionObservables<T>* obs) {                                                          \
+    return dt::attention_decode(HighwayAttentionOps<T>(), n, d, dv, beta, q, k, ldk, v, ldv, mask,                   \
+                                            out, obs);                                                               \
+  }                                                                                                                  \
   OLSF_HWY_ENTRY Status AttentionPrefill##S(std::size_t m, std::size_t n, std::size_t d, std::size_t dv, T beta, const T* q,    \
-                             std::size_t ldq, const T* k, std::size_t ldk, const T* v, std::size_t ldv,          \
-                             const T* mask, std::size_t ldmask, bool causal, T* out, std::size_t ldo,            \
-                             AttentionObservables<T>* obs) {                                                     \
-    return ::olsf::detail::attention_prefill(HighwayAttentionOps<T>(), m, n, d, dv, beta, q, ldq, k, ldk, v, ldv, \
-                                             mask, ldmask, causal, out, ldo, obs);                               \
-  }                                                                                                              \
-  OLSF_HWY_ENTRY Status LinearUpdate##S(std::size_t d, std::size_t dv, FeatureMap phi, const T* k, const T* v, T* s,            \
-                         std::size_t lds, T* z) {                                                                \
-    return ::olsf::detail::linear_attention_update(HighwayAttentionOps<T>(), d, dv, phi, k, v, s, lds, z);       \
-  }                                                                                                              \
+                             std::size_t ldq, const T* k, std::size_t ldk, const T* v, std::size_t ldv,              \
+                             const T* mask, std::size_t ldmask, bool causal, T* out, std::size_t ldo,                \
+                             AttentionObservables<T>* obs) {                                                         \
+    return dt::attention_prefill(HighwayAttentionOps<T>(), m, n, d, dv, beta, q, ldq, k, ldk, v, ldv,                \
+                                             mask, ldmask, causal, out, ldo, obs);                                   \
+  }                                                                                                                  \
+  OLSF_HWY_ENTRY Status LinearUpdate##S(std::size_t d, std::size_t dv, FeatureMap phi, const T* k, const T* v, T* s, \
+                         std::size_t lds, T* z) {                                                                    \
+    return dt::linear_attention_update(HighwayAttentionOps<T>(), d, dv, phi, k, v, s, lds, z);                       \
+  }                                                                                                                  \
   OLSF_HWY_ENTRY Status LinearQuery##S(std::size_t d, std::size_t dv, FeatureMap phi, const T* q, const T* s, std::size_t lds,  \
-                        const T* z, bool normalize, T* out) {                                                    \
-    return ::olsf::detail::linear_attention_query(HighwayAttentionOps<T>(), d, dv, phi, q, s, lds, z, normalize, \
-                                                  out);                                                          \
-  }                                                                                                              \
+                        const T* z, bool normalize, T* out) {                                                        \
+    return dt::linear_attention_query(HighwayAttentionOps<T>(), d, dv, phi, q, s, lds, z, normalize,                 \
+                                                  out);                                                              \
+  }                                                                                                                  \
   OLSF_HWY_ENTRY Status Linear##S(std::size_t m, std::size_t n, std::size_t d, std::size_t dv, FeatureMap phi, bool causal,     \
-                   bool normalize, const T* q, std::size_t ldq, const T* k, std::size_t ldk, const T* v,         \
-                   std::size_t ldv, T* out, std::size_t ldo) {                                                   \
-    return ::olsf::detail::linear_attention(HighwayAttentionOps<T>(), m, n, d, dv, phi, causal, normalize, q,    \
-                                            ldq, k, ldk, v, ldv, out, ldo);                                      \
+                   bool normalize, const T* q, std::size_t ldq, const T* k, std::size_t ldk, const T* v,             \
+                   std::size_t ldv, T* out, std::size_t ldo) {                                                       \
+    return dt::linear_attention(HighwayAttentionOps<T>(), m, n, d, dv, phi, causal, normalize, q,                    \
+                                            ldq, k, ldk, v, ldv, out, ldo);                                          \
   }
 #if defined(OLSF_HWY_DYNAMIC_DISPATCH)
 OLSF_HWY_ATTENTION_ENTRIES(float, F32)
@@ -422,38 +408,38 @@ OLSF_HWY_ATTENTION_ENTRIES(double, F64)
 #if HWY_ONCE
 namespace olsf::highway {
 
-std::size_t attention_block_keys() noexcept { return detail::kAttentionBlock; }
+std::size_t attention_block_keys() noexcept { return detail::HWY_NAMESPACE::kAttentionBlock; }
 
-#define OLSF_HWY_ATTENTION(T, S)                                                                                 \
-  OLSF_HWY_EXPORT(AttentionDecode##S);                                                                           \
-  OLSF_HWY_EXPORT(AttentionPrefill##S);                                                                          \
-  OLSF_HWY_EXPORT(LinearUpdate##S);                                                                              \
-  OLSF_HWY_EXPORT(LinearQuery##S);                                                                               \
-  OLSF_HWY_EXPORT(Linear##S);                                                                                    \
-  Status attention_decode(std::size_t n, std::size_t d, std::size_t dv, T beta, const T* q, const T* k,          \
-                          std::size_t ldk, const T* v, std::size_t ldv, const T* mask, T* out,                   \
-                          AttentionObservables<T>* obs) noexcept {                                               \
-    return OLSF_HWY_CALL(AttentionDecode##S)(n, d, dv, beta, q, k, ldk, v, ldv, mask, out, obs);                 \
-  }                                                                                                              \
-  Status attention_prefill(std::size_t m, std::size_t n, std::size_t d, std::size_t dv, T beta, const T* q,      \
-                           std::size_t ldq, const T* k, std::size_t ldk, const T* v, std::size_t ldv,            \
-                           const T* mask, std::size_t ldmask, bool causal, T* out, std::size_t ldo,              \
-                           AttentionObservables<T>* obs) noexcept {                                              \
-    return OLSF_HWY_CALL(AttentionPrefill##S)(m, n, d, dv, beta, q, ldq, k, ldk, v, ldv, mask, ldmask, causal,   \
-                                              out, ldo, obs);                                                    \
-  }                                                                                                              \
-  Status linear_attention_update(std::size_t d, std::size_t dv, FeatureMap phi, const T* k, const T* v, T* s,    \
-                                 std::size_t lds, T* z) noexcept {                                               \
-    return OLSF_HWY_CALL(LinearUpdate##S)(d, dv, phi, k, v, s, lds, z);                                          \
-  }                                                                                                              \
-  Status linear_attention_query(std::size_t d, std::size_t dv, FeatureMap phi, const T* q, const T* s,           \
-                                std::size_t lds, const T* z, bool normalize, T* out) noexcept {                  \
-    return OLSF_HWY_CALL(LinearQuery##S)(d, dv, phi, q, s, lds, z, normalize, out);                              \
-  }                                                                                                              \
-  Status linear_attention(std::size_t m, std::size_t n, std::size_t d, std::size_t dv, FeatureMap phi,           \
-                          bool causal, bool normalize, const T* q, std::size_t ldq, const T* k, std::size_t ldk, \
-                          const T* v, std::size_t ldv, T* out, std::size_t ldo) noexcept {                       \
-    return OLSF_HWY_CALL(Linear##S)(m, n, d, dv, phi, causal, normalize, q, ldq, k, ldk, v, ldv, out, ldo);      \
+#define OLSF_HWY_ATTENTION(T, S)                                                                                     \
+  OLSF_HWY_EXPORT(AttentionDecode##S);                                                                               \
+  OLSF_HWY_EXPORT(AttentionPrefill##S);                                                                              \
+  OLSF_HWY_EXPORT(LinearUpdate##S);                                                                                  \
+  OLSF_HWY_EXPORT(LinearQuery##S);                                                                                   \
+  OLSF_HWY_EXPORT(Linear##S);                                                                                        \
+  Status attention_decode(std::size_t n, std::size_t d, std::size_t dv, T beta, const T* q, const T* k,              \
+                          std::size_t ldk, const T* v, std::size_t ldv, const T* mask, T* out,                       \
+                          AttentionObservables<T>* obs) noexcept {                                                   \
+    return OLSF_HWY_CALL(AttentionDecode##S)(n, d, dv, beta, q, k, ldk, v, ldv, mask, out, obs);                     \
+  }                                                                                                                  \
+  Status attention_prefill(std::size_t m, std::size_t n, std::size_t d, std::size_t dv, T beta, const T* q,          \
+                           std::size_t ldq, const T* k, std::size_t ldk, const T* v, std::size_t ldv,                \
+                           const T* mask, std::size_t ldmask, bool causal, T* out, std::size_t ldo,                  \
+                           AttentionObservables<T>* obs) noexcept {                                                  \
+    return OLSF_HWY_CALL(AttentionPrefill##S)(m, n, d, dv, beta, q, ldq, k, ldk, v, ldv, mask, ldmask, causal,       \
+                                              out, ldo, obs);                                                        \
+  }                                                                                                                  \
+  Status linear_attention_update(std::size_t d, std::size_t dv, FeatureMap phi, const T* k, const T* v, T* s,        \
+                                 std::size_t lds, T* z) noexcept {                                                   \
+    return OLSF_HWY_CALL(LinearUpdate##S)(d, dv, phi, k, v, s, lds, z);                                              \
+  }                                                                                                                  \
+  Status linear_attention_query(std::size_t d, std::size_t dv, FeatureMap phi, const T* q, const T* s,               \
+                                std::size_t lds, const T* z, bool normalize, T* out) noexcept {                      \
+    return OLSF_HWY_CALL(LinearQuery##S)(d, dv, phi, q, s, lds, z, normalize, out);                                  \
+  }                                                                                                                  \
+  Status linear_attention(std::size_t m, std::size_t n, std::size_t d, std::size_t dv, FeatureMap phi,               \
+                          bool causal, bool normalize, const T* q, std::size_t ldq, const T* k, std::size_t ldk,     \
+                          const T* v, std::size_t ldv, T* out, std::size_t ldo) noexcept {                           \
+    return OLSF_HWY_CALL(Linear##S)(m, n, d, dv, phi, causal, normalize, q, ldq, k, ldk, v, ldv, out, ldo);          \
   }
 OLSF_HWY_ATTENTION(float, F32)
 OLSF_HWY_ATTENTION(double, F64)
