@@ -2,17 +2,25 @@
 // this file holds the vector work). Compiled for the target the compiler flags select
 // (AVX2 on the host preset, NEON on aarch64, HWY_SCALAR on Cortex-M) and, with
 // OLSF_HWY_DYNAMIC_DISPATCH, also for AVX3, picked at run time (highway_targets.hpp).
-// The drivers are baseline code shared by every target (included before the target
-// region); they call the target's ops, which are coarse (a block of keys per call).
+// The drivers are compiled once per target, inside the target region, and inline the
+// target's ops, which are coarse (a block of keys per call).
 //
 // Tails are copied through a small buffer instead of hn::MaskedLoad / hn::BlendedStore:
 // on NEON, Highway 1.0.3 implements those as a full-vector load (and load + store), which
 // would touch memory past the end of a row.
+
+// Every header the drivers include, first included here: outside the target region, so
+// that inline library functions are not compiled with one target's attributes.
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "highway_targets.hpp"
 #include "olsformer/kernels.hpp"
+#include "olsformer/simd_width.hpp"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "highway/attention_highway.cpp"

@@ -19,6 +19,7 @@
 #pragma once
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <limits>
 
 #include "attention_table.hpp"
@@ -742,6 +743,25 @@ void check_linear_attention(const AttentionTable<T>& t, Sink& sink) noexcept {
   sink(t.linear_update(d, dv, static_cast<FeatureMap>(7), b.q, b.v, b.state, dv, b.z) == Status::invalid_argument &&
            all_sentinel(b.state, d * dv),
        CheckInfo{t.name, "linear_attention_update", "unknown feature map is invalid_argument", d, 0});
+  // Finite k and v whose update would take one entry of S (the last one), or of z, beyond
+  // T's range: non_finite_input, and the state keeps every bit.
+  for (int which = 0; which < 2; ++which) {
+    const T big = std::numeric_limits<T>::max();
+    T st[d * dv], zs[d], kk[d], vv[dv], saved[d * dv + d];
+    for (std::size_t i = 0; i < d * dv; ++i) st[i] = T(1);
+    for (std::size_t i = 0; i < d; ++i) zs[i] = kk[i] = T(1);
+    for (std::size_t c = 0; c < dv; ++c) vv[c] = which == 0 ? T(1) : T(1e-30);
+    kk[d - 1] = big / 2;
+    if (which == 0) st[d * dv - 1] = big / 4 * 3;  // + big / 2 overflows
+    else zs[d - 1] = big / 4 * 3;                   // S stays finite, z overflows
+    std::memcpy(saved, st, sizeof st);
+    std::memcpy(saved + d * dv, zs, sizeof zs);
+    const Status s_over = t.linear_update(d, dv, FeatureMap::identity, kk, vv, st, dv, zs);
+    sink(s_over == Status::non_finite_input && std::memcmp(saved, st, sizeof st) == 0 &&
+             std::memcmp(saved + d * dv, zs, sizeof zs) == 0,
+         CheckInfo{t.name, "linear_attention_update", which == 0 ? "S overflowing: status, state untouched"
+                                                                 : "z overflowing: status, state untouched", d, 0});
+  }
   for (std::size_t i = 0; i < d * dv; ++i) b.state[i] = T(1);
   for (std::size_t i = 0; i < d; ++i) b.z[i] = T(0);
   fill_sentinel(b.out, dv);
