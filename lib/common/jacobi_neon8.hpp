@@ -11,29 +11,40 @@
 //    its partner in lane k of the hi register permuted by xor s.
 // The 4 rotations of a round are computed together, one pair per lane (jacobi_rotation.hpp,
 // Golub & Van Loan Alg. 8.5.1, with the criterion of jacobi_needs_rotation), rows are
-// rotated by FMAs by lane (the ordering's row permutation is register naming, fixed at
-// compile time by unrolling the sweep), and the rotated pairs' entries are set to 0
-// exactly. The diagonal lives in d during the sweep (the diagonal lanes of the registers
-// only feed the 2 x 2 blocks, which are then discarded), compensated as Rutishauser's
-// (d(start) + the sum of the sweep's updates: one rounding per sweep, as in
-// jacobi_cyclic_sweep_fixed, instead of the generic parallel sweep's TwoSum).
-// Vt is not touched during the rounds: each round records its (c, s) vectors, and once A
+// rotated by three shears with FMAs by lane (rotate_rows; the ordering's row permutation
+// is register naming, fixed at compile time by unrolling the sweep), and the rotated
+// pairs' entries are set to 0 exactly. The diagonal lives in d during the sweep (the
+// diagonal lanes of the registers only feed the 2 x 2 blocks, which are then discarded),
+// compensated as Rutishauser's (d(start) + the sum of the sweep's updates: one rounding
+// per sweep, as in jacobi_cyclic_sweep_fixed, instead of the generic parallel sweep's
+// TwoSum).
+// Vt is not touched during the rounds: each round records its (tau, s) vectors, and once A
 // is stored Vt is loaded into 16 registers and receives the recorded rounds in order (the
-// same products as rotating it round by round).
+// same operations as rotating it round by round).
 //
-// Two ways through the rounds, with the same results (a round that rotates nothing is an
-// exact identity: c = 1, s = 0, h = 0): while the iteration is far from converged (round
-// 0 has 2 pairs far above the threshold), all 7 rounds run without tests, A in registers;
-// near convergence each round is tested first, skipped when it rotates nothing, and
-// loads and stores A itself (GCC 12 keeps a register-resident A poorly across the skips).
+// Two ways through the rounds (a round that rotates nothing is an exact identity: c = 1,
+// s = tau = 0, h = 0): while the iteration is far from converged (round 0 has 2 pairs far
+// above the threshold), all 7 rounds run without tests, A in registers; there the within
+// rounds leave the lower-left block (lo registers of rows 4..7) alone, since A is
+// symmetric, and the cross rounds rebuild it first as the transpose of the upper-right
+// block (transpose_upper), and the cross rounds keep the hi registers permuted to their s
+// (rehi). Near convergence each round is tested on the entries in memory, skipped when it
+// rotates nothing, and loads, updates (all four blocks) and stores A only when it rotates
+// (GCC 12 keeps a register-resident A poorly across the skips). The two ways rotate the
+// same pairs by the same angles; their results differ by roundings in the lower-left block.
 //
 // Member order: within a pair the lower lane plays p. A rotation for (q, p) is the same
 // plane rotation as for (p, q) (theta and t change sign), except at theta = 0 where either
 // 45-degree rotation diagonalises.
 //
-// Instructions per cold 8 x 8 solve (bench/arm, case jacobi8): 12,322 with the cyclic
-// vector sweep, 7,300 with this one (about 1,350 per sweep far from convergence).
-// Code: 11 KB (both ways through the rounds; one copy shared by both backends).
+// Instructions per cold 8 x 8 solve (bench/arm, case jacobi8, Highway): 12,322 with the
+// cyclic vector sweep, 7,319 with the first version of this one, 6,366 now (its 6 sweeps:
+// 6,056 -> 5,103). Far from convergence a sweep costs about 1,120 instructions (was
+// 1,335): the shears -122, the lower-left block left alone in the within rounds -63, the
+// permuted hi registers in the cross rounds -19, one comparison for the two thresholds
+// -7; near convergence the tested rounds load only the 4 entries they test (-83 per
+// solve). Code: 10 KB, 480 bytes of stack (both ways through the rounds; one copy shared
+// by both backends).
 #pragma once
 #if defined(__aarch64__) && defined(__ARM_NEON)
 #include <arm_neon.h>
@@ -82,14 +93,8 @@ template <int L>
   return vgetq_lane_f32(v, L);
 }
 
-// Multiplications by a lane, as single instructions: with the intrinsics GCC 12 hoists
+// Fused operations by a lane, as single instructions: with the intrinsics GCC 12 hoists
 // the lane broadcasts (DUP) out of the rounds and keeps them, spilled, for the Vt pass.
-template <int J>
-[[gnu::always_inline]] inline float32x4_t mul_lane(float32x4_t x, float32x4_t v) noexcept {
-  float32x4_t r;
-  __asm__("fmul %0.4s, %1.4s, %2.s[%3]" : "=w"(r) : "w"(x), "w"(v), "i"(J));
-  return r;
-}
 template <int J>
 [[gnu::always_inline]] inline float32x4_t fma_lane(float32x4_t acc, float32x4_t x, float32x4_t v) noexcept {
   __asm__("fmla %0.4s, %1.4s, %2.s[%3]" : "+w"(acc) : "w"(x), "w"(v), "i"(J));
@@ -101,28 +106,55 @@ template <int J>
   return acc;
 }
 
-// Rows (p, q) <- (c p - s q, s p + c q) with c, s from lane J of cv, sv (J^T A, and J^T Vt).
+// Rows (p, q) <- (c p - s q, s p + c q) with tau = s / (1 + c) and s from lane J of tv, sv
+// (J^T A, and J^T Vt), as three shears (Paeth 1986; exact for the rotation when
+// tau = tan(phi / 2)): p <- p - tau q, q <- q + s p, p <- p - tau q. 3 fused operations
+// in place instead of 2 multiplies and 2 fused operations into new registers. |phi| <= pi/4
+// (|t| <= 1), so |tau| <= 0.42 and |s| <= 0.71: each shear adds at most one rounding of an
+// entry of the pair's size, as the multiply-add form does. A pair that does not rotate
+// (s = tau = 0) is left exactly as it was.
 template <int J>
-[[gnu::always_inline]] inline void rotate_rows(float32x4_t& p, float32x4_t& q, float32x4_t cv,
+[[gnu::always_inline]] inline void rotate_rows(float32x4_t& p, float32x4_t& q, float32x4_t tv,
                                                float32x4_t sv) noexcept {
-  const float32x4_t p0 = p, q0 = q;
-  p = fms_lane<J>(mul_lane<J>(p0, cv), q0, sv);
-  q = fma_lane<J>(mul_lane<J>(q0, cv), p0, sv);
+  p = fms_lane<J>(p, q, tv);
+  q = fma_lane<J>(q, p, sv);
+  p = fms_lane<J>(p, q, tv);
 }
 
-template <unsigned R, int J>
+// Lower = false: not the lower-left block (lo registers of rows 4..7; see transpose_upper).
+template <unsigned R, int J, bool Lower = true>
 [[gnu::always_inline]] inline void rotate_pair_rows(Regs& x, float32x4_t cv, float32x4_t sv) noexcept {
   constexpr unsigned p = pair_p(R, J), q = pair_q(R, J);
-  rotate_rows<J>(x.lo[p], x.lo[q], cv, sv);
+  if (Lower || p < 4) rotate_rows<J>(x.lo[p], x.lo[q], cv, sv);
   rotate_rows<J>(x.hi[p], x.hi[q], cv, sv);
 }
 
-template <unsigned R>
+template <unsigned R, bool Lower = true>
 [[gnu::always_inline]] inline void rotate_round_rows(Regs& x, float32x4_t cv, float32x4_t sv) noexcept {
-  rotate_pair_rows<R, 0>(x, cv, sv);
-  rotate_pair_rows<R, 1>(x, cv, sv);
-  rotate_pair_rows<R, 2>(x, cv, sv);
-  rotate_pair_rows<R, 3>(x, cv, sv);
+  rotate_pair_rows<R, 0, Lower>(x, cv, sv);
+  rotate_pair_rows<R, 1, Lower>(x, cv, sv);
+  rotate_pair_rows<R, 2, Lower>(x, cv, sv);
+  rotate_pair_rows<R, 3, Lower>(x, cv, sv);
+}
+
+// The hi registers' lanes permuted by xor X.
+template <unsigned X>
+[[gnu::always_inline]] inline void rehi(Regs& x) noexcept {
+  for (int i = 0; i < 8; ++i) x.hi[i] = lane_xor<X>(x.hi[i]);
+}
+
+// The lower-left block (rows 4..7, columns 0..3) <- the transpose of the upper-right one:
+// A is symmetric, so the untested sweep's within rounds update only the other three blocks
+// and the cross rounds, which need it, rebuild it here (8 instructions instead of 18 in
+// each of the 3 within rounds).
+[[gnu::always_inline]] inline void transpose_upper(Regs& x) noexcept {
+  const float32x4_t t0 = vtrn1q_f32(x.hi[0], x.hi[1]), t1 = vtrn2q_f32(x.hi[0], x.hi[1]);
+  const float32x4_t t2 = vtrn1q_f32(x.hi[2], x.hi[3]), t3 = vtrn2q_f32(x.hi[2], x.hi[3]);
+  const auto d = [](float32x4_t v) noexcept { return vreinterpretq_f64_f32(v); };
+  x.lo[4] = vreinterpretq_f32_f64(vzip1q_f64(d(t0), d(t2)));
+  x.lo[5] = vreinterpretq_f32_f64(vzip1q_f64(d(t1), d(t3)));
+  x.lo[6] = vreinterpretq_f32_f64(vzip2q_f64(d(t0), d(t2)));
+  x.lo[7] = vreinterpretq_f32_f64(vzip2q_f64(d(t1), d(t3)));
 }
 
 // Whole rows by LDP/STP of two q-registers (GCC 12 emits single LDR/STR q for the
@@ -153,10 +185,10 @@ template <unsigned R>
 
 struct Sweep {
   float* a;
-  float32x4_t dlo, dhi, zlo, zhi;  // diagonal and the sweep's updates to it
-  uint32x4_t count;                 // rotations, per lane
-  float32x4_t rec_c[7], rec_s[7];   // the rounds' rotations, for Vt
-  unsigned char active[8];          // round r rotated
+  float32x4_t dlo, dhi, zlo, zhi;    // diagonal and the sweep's updates to it
+  uint32x4_t count;                  // rotations, per lane
+  float32x4_t rec_tau[7], rec_s[7];  // the rounds' rotations (shears), for Vt
+  unsigned char active[8];           // round r rotated
   float rel_tol, abs_tol;
 
   [[gnu::always_inline]] Regs load() const noexcept {
@@ -177,16 +209,13 @@ struct Sweep {
   // Whether round 0 has at least 2 pairs far (kBusy times) above the threshold: then (early
   // sweeps) nearly every round rotates, and the sweep runs without tests, A in registers;
   // else (the last sweeps of the quadratic convergence, a few tiny rotations) each round is
-  // tested and skipped when it rotates nothing. Both give the same results: a round that
+  // tested and skipped when it rotates nothing. Both rotate the same pairs: a round that
   // rotates nothing is an exact identity (c = 1, s = 0, h = 0).
   // (256: on issue #10's matrix the sweep with 25 of 28 rotations runs untested, the one
-  // with 2 tested: 478 instead of 1,450 instructions.)
+  // with 2 tested: 431 instead of about 1,120 instructions.)
   static constexpr float kBusy = 256.0f;
-  [[gnu::always_inline]] bool busy(const Regs& x) const noexcept {
-    float32x4_t o = vdupq_n_f32(lane<1>(x.lo[0]));
-    o = vcopyq_laneq_f32(o, 1, x.lo[2], 3);
-    o = vcopyq_laneq_f32(o, 2, x.hi[4], 1);
-    o = vcopyq_laneq_f32(o, 3, x.hi[6], 3);
+  [[gnu::always_inline]] bool busy() const noexcept {
+    const float32x4_t o = float32x4_t{a[1], a[19], a[37], a[55]};  // round 0: (0,1) (2,3) (4,5) (6,7)
     const float32x4_t mag = vabsq_f32(o);
     const float32x4_t floor =
         vmulq_n_f32(vsqrtq_f32(vabsq_f32(vmulq_f32(vuzp1q_f32(dlo, dhi), vuzp2q_f32(dlo, dhi)))), kBusy * rel_tol);
@@ -196,12 +225,45 @@ struct Sweep {
 
   // need, t and c of one round's 4 pairs (jacobi_needs_rotation, jacobi_rotation).
   // Returns whether any pair rotates.
+  [[gnu::always_inline]] uint32x4_t need_mask(float32x4_t app, float32x4_t aqq, float32x4_t o) const noexcept {
+    const float32x4_t mag = vabsq_f32(o);
+    const float32x4_t floor = vmulq_n_f32(vsqrtq_f32(vabsq_f32(vmulq_f32(app, aqq))), rel_tol);
+    // mag > floor and mag > abs_tol, as one comparison (FMAX: a NaN floor fails both ways)
+    return vcgtq_f32(mag, vmaxq_f32(floor, vdupq_n_f32(abs_tol)));
+  }
+
+  // Round R's 4 pairs: a_pp, a_qq (from d) and a_pq read from memory, lanes as in
+  // within_round / cross_round.
+  template <unsigned R>
+  [[gnu::always_inline]] void pair_operands(float32x4_t& app, float32x4_t& aqq, float32x4_t& o) const noexcept {
+    o = float32x4_t{a[8 * pair_p(R, 0) + pair_q(R, 0)], a[8 * pair_p(R, 1) + pair_q(R, 1)],
+                    a[8 * pair_p(R, 2) + pair_q(R, 2)], a[8 * pair_p(R, 3) + pair_q(R, 3)]};
+    if constexpr (R == 0) {
+      app = vuzp1q_f32(dlo, dhi);
+      aqq = vuzp2q_f32(dlo, dhi);
+    } else if constexpr (R < 3) {
+      app = zip1d(dlo, dhi);
+      aqq = zip2d(dlo, dhi);
+      if constexpr (R == 2) aqq = vrev64q_f32(aqq);
+    } else {
+      app = dlo;
+      aqq = lane_xor<kCrossXor[R - 3]>(dhi);
+    }
+  }
+
+  // Whether round R rotates anything: the test of parameters, on the entries in memory
+  // (the tested rounds load A only when they rotate).
+  template <unsigned R>
+  [[gnu::always_inline]] bool rotates() const noexcept {
+    float32x4_t app, aqq, o;
+    pair_operands<R>(app, aqq, o);
+    return vmaxvq_u32(need_mask(app, aqq, o)) != 0;
+  }
+
   template <bool Full>
   [[gnu::always_inline]] bool parameters(float32x4_t app, float32x4_t aqq, float32x4_t o, uint32x4_t& need,
                                          float32x4_t& t, float32x4_t& c) const noexcept {
-    const float32x4_t mag = vabsq_f32(o);
-    const float32x4_t floor = vmulq_n_f32(vsqrtq_f32(vabsq_f32(vmulq_f32(app, aqq))), rel_tol);
-    need = vandq_u32(vcgtq_f32(mag, floor), vcgtq_f32(mag, vdupq_n_f32(abs_tol)));
+    need = need_mask(app, aqq, o);
     if (!Full && vmaxvq_u32(need) == 0) return false;
     const float32x4_t one = vdupq_n_f32(1.0f);
     const float32x4_t theta = vdivq_f32(vsubq_f32(aqq, app), vaddq_f32(o, o));
@@ -218,11 +280,16 @@ struct Sweep {
   }
 
   template <unsigned R, bool Full>
-  [[gnu::always_inline]] void record(uint32x4_t need, float32x4_t c, float32x4_t s) noexcept {
+  [[gnu::always_inline]] void record(uint32x4_t need, float32x4_t tau, float32x4_t s) noexcept {
     count = vsubq_u32(count, need);  // need is all ones (-1) where a pair rotates
-    rec_c[R] = c;
+    rec_tau[R] = tau;
     rec_s[R] = s;
     if (!Full) active[R] = 1;
+  }
+
+  // tau = tan(phi / 2) = s / (1 + c) of the shears (rotate_rows).
+  static float32x4_t half_tangent(float32x4_t c, float32x4_t s) noexcept {
+    return vdivq_f32(s, vaddq_f32(vdupq_n_f32(1.0f), c));
   }
 
   // Within round m: pairs (j, j xor m) inside each half.
@@ -247,8 +314,8 @@ struct Sweep {
     uint32x4_t need;
     float32x4_t t, c;
     if (!parameters<Full>(app, aqq, o, need, t, c)) return false;
-    const float32x4_t s = vmulq_f32(t, c);
-    record<R, Full>(need, c, s);
+    const float32x4_t s = vmulq_f32(t, c), tau = half_tangent(c, s);
+    record<R, Full>(need, tau, s);
     // Rutishauser: d_p -= t a_pq, d_q += t a_pq, spread from pair lanes to column lanes.
     const float32x4_t h = vmulq_f32(t, o), nh = vnegq_f32(h);
     const float32x4_t ns = vnegq_f32(s);
@@ -275,9 +342,10 @@ struct Sweep {
     zlo = vaddq_f32(zlo, hlo);
     dhi = vaddq_f32(dhi, hhi);
     zhi = vaddq_f32(zhi, hhi);
-    rotate_round_rows<R>(x, c, s);
+    // Untested (Full): the lower-left block is left stale and rebuilt before the cross rounds.
+    rotate_round_rows<R, !Full>(x, tau, s);
     for (int i = 0; i < 8; ++i) {  // A J: x'[l] = C[l] x[l] + S[l] x[l xor m]
-      x.lo[i] = vfmaq_f32(vmulq_f32(clo, x.lo[i]), slo, lane_xor<M>(x.lo[i]));
+      if (!Full || i < 4) x.lo[i] = vfmaq_f32(vmulq_f32(clo, x.lo[i]), slo, lane_xor<M>(x.lo[i]));
       x.hi[i] = vfmaq_f32(vmulq_f32(chi, x.hi[i]), shi, lane_xor<M>(x.hi[i]));
     }
     // The rotated pairs' entries, exactly 0 (unrotated pairs keep theirs: c = 1, s = 0).
@@ -294,40 +362,55 @@ struct Sweep {
   }
 
   // Cross round R (3..6): pairs (k, 4 + (k xor s)); lane k of the hi registers permuted
-  // by xor s meets lane k of lo.
+  // by xor s meets lane k of lo. Untested (Full), the hi registers arrive already permuted
+  // (their lane l holds column 4 + (l xor s): see rehi) and stay so; tested, they are in
+  // column order.
   template <unsigned R, bool Full>
   [[gnu::always_inline]] bool cross_round(Regs& x) noexcept {
     constexpr unsigned S = kCrossXor[R - 3];
-    float32x4_t o = vdupq_n_f32(lane<0 ^ S>(x.hi[0]));
-    o = vcopyq_laneq_f32(o, 1, x.hi[1], 1 ^ S);
-    o = vcopyq_laneq_f32(o, 2, x.hi[2], 2 ^ S);
-    o = vcopyq_laneq_f32(o, 3, x.hi[3], 3 ^ S);
+    constexpr unsigned P = Full ? 0 : S;  // lane of row k's partner, xor k
+    float32x4_t o = vdupq_n_f32(lane<0 ^ P>(x.hi[0]));
+    o = vcopyq_laneq_f32(o, 1, x.hi[1], 1 ^ P);
+    o = vcopyq_laneq_f32(o, 2, x.hi[2], 2 ^ P);
+    o = vcopyq_laneq_f32(o, 3, x.hi[3], 3 ^ P);
     uint32x4_t need;
     float32x4_t t, c;
     if (!parameters<Full>(dlo, lane_xor<S>(dhi), o, need, t, c)) return false;
-    const float32x4_t s = vmulq_f32(t, c);
-    record<R, Full>(need, c, s);
+    const float32x4_t s = vmulq_f32(t, c), tau = half_tangent(c, s);
+    record<R, Full>(need, tau, s);
     const float32x4_t h = vmulq_f32(t, o), hq = lane_xor<S>(h);
     dlo = vsubq_f32(dlo, h);
     zlo = vsubq_f32(zlo, h);
     dhi = vaddq_f32(dhi, hq);
     zhi = vaddq_f32(zhi, hq);
-    rotate_round_rows<R>(x, c, s);
-    for (int i = 0; i < 8; ++i) {  // A J: (lo, hi) <- (c lo - s hi, s lo + c hi), lane by lane
-      const float32x4_t l0 = x.lo[i], h0 = lane_xor<S>(x.hi[i]);
-      x.lo[i] = vfmsq_f32(vmulq_f32(c, l0), s, h0);
-      x.hi[i] = lane_xor<S>(vfmaq_f32(vmulq_f32(c, h0), s, l0));
+    rotate_round_rows<R>(x, tau, s);
+    for (int i = 0; i < 8; ++i) {  // A J: (lo, hi) <- (c lo - s hi, s lo + c hi), lane by lane, as shears
+      float32x4_t li = x.lo[i], hi = lane_xor<P>(x.hi[i]);
+      li = vfmsq_f32(li, tau, hi);
+      hi = vfmaq_f32(hi, s, li);
+      x.lo[i] = vfmsq_f32(li, tau, hi);
+      x.hi[i] = lane_xor<P>(hi);
     }
     const float32x4_t kept = vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(o), need));
-    x.hi[0] = vcopyq_laneq_f32(x.hi[0], 0 ^ S, kept, 0);
-    x.hi[1] = vcopyq_laneq_f32(x.hi[1], 1 ^ S, kept, 1);
-    x.hi[2] = vcopyq_laneq_f32(x.hi[2], 2 ^ S, kept, 2);
-    x.hi[3] = vcopyq_laneq_f32(x.hi[3], 3 ^ S, kept, 3);
+    x.hi[0] = vcopyq_laneq_f32(x.hi[0], 0 ^ P, kept, 0);
+    x.hi[1] = vcopyq_laneq_f32(x.hi[1], 1 ^ P, kept, 1);
+    x.hi[2] = vcopyq_laneq_f32(x.hi[2], 2 ^ P, kept, 2);
+    x.hi[3] = vcopyq_laneq_f32(x.hi[3], 3 ^ P, kept, 3);
     x.lo[pair_q(R, 0)] = vcopyq_laneq_f32(x.lo[pair_q(R, 0)], 0, kept, 0);
     x.lo[pair_q(R, 1)] = vcopyq_laneq_f32(x.lo[pair_q(R, 1)], 1, kept, 1);
     x.lo[pair_q(R, 2)] = vcopyq_laneq_f32(x.lo[pair_q(R, 2)], 2, kept, 2);
     x.lo[pair_q(R, 3)] = vcopyq_laneq_f32(x.lo[pair_q(R, 3)], 3, kept, 3);
     return true;
+  }
+
+  template <unsigned R>
+  [[gnu::always_inline]] void tested_round() noexcept {
+    if (!rotates<R>()) return;
+    Regs x = load();
+    bool rotated;
+    if constexpr (R < 3) rotated = within_round<R + 1, false>(x);
+    else rotated = cross_round<R, false>(x);
+    if (rotated) store(x);
   }
 
   static float32x4_t zip1d(float32x4_t x, float32x4_t y) noexcept {
@@ -341,7 +424,7 @@ struct Sweep {
 // Vt <- the recorded rounds, in order (rows only).
 template <unsigned R, bool Full>
 [[gnu::always_inline]] inline void apply_recorded(Regs& v, const Sweep& w) noexcept {
-  if (Full || w.active[R]) rotate_round_rows<R>(v, w.rec_c[R], w.rec_s[R]);
+  if (Full || w.active[R]) rotate_round_rows<R>(v, w.rec_tau[R], w.rec_s[R]);
 }
 
 template <bool Full>
@@ -390,32 +473,35 @@ namespace olsf::detail {
   w.count = vdupq_n_u32(0);
   w.rel_tol = rel_tol;
   w.abs_tol = abs_tol;
-  Regs x = w.load();
-  const bool busy = w.busy(x);
+  const bool busy = w.busy();
   if (busy) {
+    Regs x = w.load();
     w.within_round<1, true>(x);
     w.within_round<2, true>(x);
     w.within_round<3, true>(x);
+    transpose_upper(x);
+    // The cross rounds s = 0, 1, 3, 2 (a Gray code) with the hi registers permuted to each
+    // round's s in turn: one permutation per register and change (xor 1, 2, 1, then 2 back
+    // to column order), 32 in all instead of 2 per register in 3 rounds (48).
     w.cross_round<3, true>(x);
+    rehi<1>(x);
     w.cross_round<4, true>(x);
+    rehi<2>(x);
     w.cross_round<5, true>(x);
+    rehi<1>(x);
     w.cross_round<6, true>(x);
+    rehi<2>(x);
     w.store(x);
   } else {
+    // Each round tested on the entries in memory first; A is loaded only to rotate.
     for (unsigned char& f : w.active) f = 0;
-    if (w.within_round<1, false>(x)) w.store(x);
-    x = w.load();
-    if (w.within_round<2, false>(x)) w.store(x);
-    x = w.load();
-    if (w.within_round<3, false>(x)) w.store(x);
-    x = w.load();
-    if (w.cross_round<3, false>(x)) w.store(x);
-    x = w.load();
-    if (w.cross_round<4, false>(x)) w.store(x);
-    x = w.load();
-    if (w.cross_round<5, false>(x)) w.store(x);
-    x = w.load();
-    if (w.cross_round<6, false>(x)) w.store(x);
+    w.tested_round<0>();
+    w.tested_round<1>();
+    w.tested_round<2>();
+    w.tested_round<3>();
+    w.tested_round<4>();
+    w.tested_round<5>();
+    w.tested_round<6>();
   }
   const std::size_t rotations = vaddvq_u32(w.count);
   if (rotations == 0) return 0;
