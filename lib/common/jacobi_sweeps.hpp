@@ -154,16 +154,15 @@ template <typename T>
 // The n = 8 float sweep on the M-profile FPU with fused multiply-add (Cortex-M4F, M7,
 // M55: issue #10), where instructions, not flops, are the cost. Both rows of A and of Vt
 // of a rotation are rotated in memory by one block of fixed registers: VLDM of row p into
-// s8..s15 and of row q into s16..s23; per element 4 fused operations, the updated row-p
-// element going into the register its predecessor freed (s7 first), so no copy; VSTM of
-// s7..s14 and s16..s23; A's column q (its other triangle) by 8 VSTRs with immediate
-// offsets. Column p only feeds the 2x2 lanes of the rotations that follow in row p, so it
-// is written once, when row p is done (mirror_row_vfp8). 80 instructions per rotation
-// for 128 flops, against about 150 when the compiler keeps row p in registers and moves
-// single elements (GCC spills them), and 1 KB of code instead of 9 KB. Same rotations,
-// order, threshold and compensated diagonal as jacobi_cyclic_sweep_fixed; the 2x2
-// block's cells get the lanes' by-products and are then set: a_pq = a_qp = 0, the
-// diagonal from d at the end.
+// s8..s15 and of row q into s16..s23; per element pair 3 fused operations in place (the
+// shears below); VSTM of both; A's column q (its other triangle) by 8 VSTRs with
+// immediate offsets. Column p only feeds the 2x2 lanes of the rotations that follow in
+// row p, so it is written once, when row p is done (mirror_row_vfp8). 64 instructions
+// per rotation (80 with the multiply-add form, about 150 when the compiler keeps row p
+// in registers and moves single elements: GCC spills them), and 1 KB of code instead of
+// 9 KB. Same rotations (t), order, threshold and compensated diagonal as
+// jacobi_cyclic_sweep_fixed; the 2x2 block's cells get the lanes' by-products and are
+// then set: a_pq = a_qp = 0, the diagonal from d at the end.
 #if defined(__GNUC__) && defined(__arm__) && defined(__ARM_ARCH_PROFILE) && defined(__ARM_FP) && \
     defined(__FP_FAST_FMAF)
 #if __ARM_ARCH_PROFILE == 'M' && (__ARM_FP & 4)
@@ -171,29 +170,38 @@ template <typename T>
 #endif
 #endif
 #if defined(OLSF_JACOBI_VFP_SWEEP8)
-#define OLSF_VFP_ROT(nx, x, y)                                                                    \
-  "vmul.f32 " nx ", %[c], " x "\n\tvfms.f32 " nx ", %[s], " y "\n\tvmul.f32 " y ", %[c], " y \
-  "\n\tvfma.f32 " y ", %[s], " x "\n\t"
-#define OLSF_VFP_ROT8                                                                                 \
-  "vldmia %[xp], {s8-s15}\n\tvldmia %[xq], {s16-s23}\n\t" OLSF_VFP_ROT("s7", "s8", "s16")          \
-      OLSF_VFP_ROT("s8", "s9", "s17") OLSF_VFP_ROT("s9", "s10", "s18") OLSF_VFP_ROT("s10", "s11", "s19") \
-          OLSF_VFP_ROT("s11", "s12", "s20") OLSF_VFP_ROT("s12", "s13", "s21")                       \
-              OLSF_VFP_ROT("s13", "s14", "s22") OLSF_VFP_ROT("s14", "s15", "s23")                   \
-                  "vstmia %[xp], {s7-s14}\n\tvstmia %[xq], {s16-s23}\n\t"
-inline void rotate_pair_vfp8(float* a, float* vt, std::size_t p, std::size_t q, float c, float s) noexcept {
-  __asm__(OLSF_VFP_ROT8  // A's rows: updated row p in s7..s14, updated row q in s16..s23
+// The rotation (x, y) <- (c x - s y, s x + c y) as three shears (Paeth 1986; exact for
+// the rotation by phi when tau = tan(phi / 2) = s / (1 + c)):
+//   x <- x - tau y,  y <- y + s x,  x <- x - tau y,
+// 3 fused operations per element pair in place instead of 2 multiplies and 2 fused
+// operations: 48 instead of 64 per rotation (issue #10: 8 x 8 solve on Cortex-M4
+// 17,496 -> 16,146 instructions). |phi| <= pi/4 (|t| <= 1), so |tau| <= 0.42 and
+// |s| <= 0.71: each shear adds at most one rounding of an entry of the pair's size, as
+// the multiply-add form does. Emulated on the host over 4000 random 8 x 8 float
+// matrices (symmetric and SPD, same threshold strategy): max |V^T V - I| 7.3 eps (the
+// multiply-add form 15.9 eps), max ||A v - lambda v|| / ||A||_F 6.7 eps (6.3 eps), the
+// same rotations; the bounds of tests/support/jacobi_checks.hpp are unchanged.
+#define OLSF_VFP_SHEAR(x, y) \
+  "vfms.f32 " x ", %[tau], " y "\n\tvfma.f32 " y ", %[s], " x "\n\tvfms.f32 " x ", %[tau], " y "\n\t"
+#define OLSF_VFP_ROT8                                                                                       \
+  "vldmia %[xp], {s8-s15}\n\tvldmia %[xq], {s16-s23}\n\t" OLSF_VFP_SHEAR("s8", "s16") OLSF_VFP_SHEAR("s9", "s17") \
+      OLSF_VFP_SHEAR("s10", "s18") OLSF_VFP_SHEAR("s11", "s19") OLSF_VFP_SHEAR("s12", "s20")                  \
+          OLSF_VFP_SHEAR("s13", "s21") OLSF_VFP_SHEAR("s14", "s22") OLSF_VFP_SHEAR("s15", "s23")              \
+              "vstmia %[xp], {s8-s15}\n\tvstmia %[xq], {s16-s23}\n\t"
+inline void rotate_pair_vfp8(float* a, float* vt, std::size_t p, std::size_t q, float tau, float s) noexcept {
+  __asm__(OLSF_VFP_ROT8  // A's rows: updated row p in s8..s15, updated row q in s16..s23
           "vstr s16, [%[cq]]\n\tvstr s17, [%[cq], #32]\n\tvstr s18, [%[cq], #64]\n\tvstr s19, [%[cq], #96]\n\t"
           "vstr s20, [%[cq], #128]\n\tvstr s21, [%[cq], #160]\n\tvstr s22, [%[cq], #192]\n\t"
           "vstr s23, [%[cq], #224]"
           : "+m"(*reinterpret_cast<float(*)[64]>(a))
-          : [xp] "r"(a + 8 * p), [xq] "r"(a + 8 * q), [cq] "r"(a + q), [c] "t"(c), [s] "t"(s)
-          : "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21",
-            "s22", "s23");
+          : [xp] "r"(a + 8 * p), [xq] "r"(a + 8 * q), [cq] "r"(a + q), [tau] "t"(tau), [s] "t"(s)
+          : "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22",
+            "s23");
   __asm__(OLSF_VFP_ROT8
           : "+m"(*reinterpret_cast<float(*)[64]>(vt))
-          : [xp] "r"(vt + 8 * p), [xq] "r"(vt + 8 * q), [c] "t"(c), [s] "t"(s)
-          : "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21",
-            "s22", "s23");
+          : [xp] "r"(vt + 8 * p), [xq] "r"(vt + 8 * q), [tau] "t"(tau), [s] "t"(s)
+          : "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22",
+            "s23");
 }
 
 // Column p <- row p of A (its other triangle), when row p is done.
@@ -207,7 +215,7 @@ inline void mirror_row_vfp8(float* a, std::size_t p) noexcept {
           : "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15");
 }
 #undef OLSF_VFP_ROT8
-#undef OLSF_VFP_ROT
+#undef OLSF_VFP_SHEAR
 #endif
 
 // jacobi_needs_rotation without its square root, for the fixed-size sweep: on squares,
@@ -232,6 +240,21 @@ struct SquaredThreshold {
 };
 
 #if defined(OLSF_JACOBI_VFP_SWEEP8)
+// jacobi_rotation's t (same theta, same branches), and for the three shears of
+// rotate_pair_vfp8 tau = s / (1 + c) = t / (1 + w) and s = t / w, with w = sqrt(1 + t^2) = 1 / c.
+struct ShearRotation {
+  float tau, s, t;
+};
+inline ShearRotation jacobi_rotation_shear(float app, float aqq, float apq) noexcept {
+  const float theta = (aqq - app) / (2 * apq);
+  const float abs_theta = std::fabs(theta);
+  const float t_mag =
+      abs_theta > 1e15f ? 0.5f / abs_theta : 1.0f / (abs_theta + jacobi_sqrt(1.0f + theta * theta));
+  const float t = theta < 0 ? -t_mag : t_mag;
+  const float w = jacobi_sqrt(1.0f + t * t);
+  return {t / (1.0f + w), t / w, t};
+}
+
 // The row-cyclic n = 8 float sweep of jacobi_cyclic_sweep_fixed (below) with both rows
 // of a rotation in memory (rotate_pair_vfp8 above): runtime loops, no unrolling.
 inline std::size_t jacobi_cyclic_sweep_vfp8(float* a, float* vt, float rel_tol, float abs_tol) noexcept {
@@ -249,13 +272,13 @@ inline std::size_t jacobi_cyclic_sweep_vfp8(float* a, float* vt, float rel_tol, 
     for (std::size_t q = p + 1; q < N; ++q) {
       const float apq = a[p * N + q];
       if (!needs_rotation(dp, d[q], apq)) continue;
-      const auto r = jacobi_rotation(dp, d[q], apq);
+      const auto r = jacobi_rotation_shear(dp, d[q], apq);
       const float h = r.t * apq;  // Rutishauser's accumulated diagonal update
       dp -= h;
       zp -= h;
       d[q] += h;
       z[q] += h;
-      rotate_pair_vfp8(a, vt, p, q, r.c, r.s);
+      rotate_pair_vfp8(a, vt, p, q, r.tau, r.s);
       a[p * N + q] = 0.0f;  // the rotated pair's entry, exactly (a_qp: mirror_row_vfp8)
       ++rotations;
       rotated = true;
