@@ -15,6 +15,10 @@
 #include <limits>
 #include <type_traits>
 
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#include <arm_neon.h>  // the 8 x 8 float load and commit (SymmetricEigen)
+#endif
+
 #include "olsformer/backend.hpp"
 #include "olsformer/matrix.hpp"
 #include "olsformer/simd_width.hpp"
@@ -56,7 +60,7 @@ constexpr T jacobi_tolerance(std::size_t n) noexcept {
 // parallel sweep would not be one vector per row: 8 x 8 float, 4.6x fewer instructions on
 // Cortex-M4 than the parallel sweep (bench/results/arm-instructions-*.md). Except 8 x 8
 // float on aarch64 NEON, where the parallel sweep holds the whole matrix in registers
-// (lib/common/jacobi_neon8.hpp): 12,322 -> 7,300 instructions per cold solve (issue #10).
+// (lib/common/jacobi_neon8.hpp): 12,322 -> 5,759 instructions per cold solve (issue #10).
 // Elsewhere the parallel ordering, also on the scalar backend: with it W21 comes out as
 // accurate as Eigen, with the cyclic one 2.6x less (test_jacobi).
 template <class Backend, typename T>
@@ -81,15 +85,47 @@ constexpr bool prefers_cyclic(std::size_t n, std::size_t stride) noexcept {
   return n > kSimdLanes<T>;  // one vector per row: Highway's whole-sweep path is faster
 }
 
+// 2^k from its bit pattern: exact and without a libc call (frexp/ldexp are calls, ~110
+// instructions per solve on aarch64, issue #10). k in [min_exponent - digits,
+// max_exponent - 1]: the subnormal powers of two included.
+template <typename T>
+T exact_power_of_two(int k) noexcept {
+  using L = std::numeric_limits<T>;
+  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  if constexpr (L::is_iec559 && sizeof(T) == sizeof(Bits)) {
+    // Normal: biased exponent k + bias in the exponent field; subnormal: one bit of the
+    // fraction, 2^k = 2^(k - (min_exponent - digits)) ulps of the smallest subnormal.
+    const Bits bits = k >= L::min_exponent - 1 ? Bits(static_cast<Bits>(k + L::max_exponent - 1) << (L::digits - 1))
+                                               : Bits(Bits(1) << static_cast<unsigned>(k - (L::min_exponent - L::digits)));
+    T x;
+    std::memcpy(&x, &bits, sizeof x);
+    return x;
+  } else {
+    return std::ldexp(T(1), k);
+  }
+}
+
 // Power of two close to 1 / max: scaling by it is exact, and keeps every intermediate
-// (squares, sums, theta^2) far from overflow and underflow.
+// (squares, sums, theta^2) far from overflow and underflow. `exponent` is frexp's
+// (max = f 2^exponent, f in [1/2, 1)), read from the exponent field on IEEE formats.
 template <typename T>
 T exact_inverse_scale(T max_abs, int& exponent) noexcept {
-  (void)std::frexp(max_abs, &exponent);
-  // Subnormal max: 2^-exponent would overflow; the largest normal power of two still
-  // lifts the matrix far from underflow (found by tests/fuzz/fuzz_eigen.cpp).
-  if (exponent < std::numeric_limits<T>::min_exponent) exponent = std::numeric_limits<T>::min_exponent;
-  return std::ldexp(T(1), -exponent);
+  using L = std::numeric_limits<T>;
+  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  if constexpr (L::is_iec559 && sizeof(T) == sizeof(Bits)) {
+    Bits bits;
+    std::memcpy(&bits, &max_abs, sizeof bits);  // max_abs > 0, finite: sign bit clear
+    const int biased = static_cast<int>(bits >> (L::digits - 1));
+    // Biased exponent 0 (subnormal max) counts as 1: frexp's exponent clamped to
+    // min_exponent, as below.
+    exponent = (biased > 0 ? biased : 1) - (L::max_exponent - 2);
+  } else {
+    (void)std::frexp(max_abs, &exponent);
+    // Subnormal max: 2^-exponent would overflow; the largest normal power of two still
+    // lifts the matrix far from underflow (found by tests/fuzz/fuzz_eigen.cpp).
+    if (exponent < L::min_exponent) exponent = L::min_exponent;
+  }
+  return exact_power_of_two<T>(-exponent);
 }
 
 }  // namespace detail
@@ -174,6 +210,11 @@ class SymmetricEigen {
     // compiler unrolls and vectorizes (issue #10: this validation and copy cost as much as
     // a sweep of the 8 x 8 solve on NEON).
     const bool whole = n == N && a.stride == N && work_a_.stride() == N;
+#if defined(__aarch64__) && defined(__ARM_NEON)
+    if constexpr (std::is_same_v<T, float> && N == 8) {
+      if (whole) return load_neon8(a.data);
+    }
+#endif
     T max_abs = 0;
     if (!(whole ? max_abs_finite(1, N * N, 0, a.data, max_abs) : max_abs_finite(n, n, a.stride, a.data, max_abs)))
       return Status::non_finite_input;
@@ -201,6 +242,94 @@ class SymmetricEigen {
       for (std::size_t j = 0; j <= i; ++j) work_a_(i, j) = work_a_(j, i) = a(i, j) * scale;
     return Status::ok;
   }
+
+#if defined(__aarch64__) && defined(__ARM_NEON)
+  // load() of an unpadded 8 x 8 float on NEON, the matrix in 16 registers (row i: lo =
+  // columns 0..3, hi = 4..7): the same checks, in the same order, and the same work_a_
+  // as the generic code (issue #10: ~400 -> ~170 instructions per solve). The 4 x 4
+  // blocks' transposes give the pairs (a_ij, a_ji) as lanes of two registers, and the
+  // mirrored upper triangle.
+  Status load_neon8(const float* a) noexcept {
+    float32x4_t lo[8], hi[8];
+    for (std::size_t i = 0; i < 8; ++i) {
+      lo[i] = vld1q_f32(a + 8 * i);
+      hi[i] = vld1q_f32(a + 8 * i + 4);
+    }
+    // max |a_ij| by the bit patterns, as max_abs_finite; the sign bit shifted out (SHL
+    // has a separate destination, the AND-immediate form would need a copy per register).
+    uint32x4_t m = vdupq_n_u32(0);
+    for (std::size_t i = 0; i < 8; ++i) {
+      m = vmaxq_u32(m, vshlq_n_u32(vreinterpretq_u32_f32(lo[i]), 1));
+      m = vmaxq_u32(m, vshlq_n_u32(vreinterpretq_u32_f32(hi[i]), 1));
+    }
+    const std::uint32_t max_bits = vmaxvq_u32(m) >> 1;
+    if (max_bits >= 0x7f800000u) return Status::non_finite_input;
+    float max_abs;
+    std::memcpy(&max_abs, &max_bits, sizeof max_abs);
+    float32x4_t t00[4], t10[4], t11[4];  // transposes of the blocks (0,0), (1,0), (1,1)
+    transpose4(lo, t00);
+    transpose4(lo + 4, t10);
+    transpose4(hi + 4, t11);
+    // |a_ij - a_ji| > limit: blocks (0,0) and (1,1) against their transposes, (0,1)
+    // against (1,0)^T (FABD is |x - y| rounded once, as fabs of the difference).
+    const float32x4_t limit = vdupq_n_f32(symmetry_tolerance() * max_abs);
+    uint32x4_t bad = vdupq_n_u32(0);
+    for (std::size_t i = 0; i < 4; ++i) {
+      bad = vorrq_u32(bad, vcgtq_f32(vabdq_f32(lo[i], t00[i]), limit));
+      bad = vorrq_u32(bad, vcgtq_f32(vabdq_f32(hi[i], t10[i]), limit));
+      bad = vorrq_u32(bad, vcgtq_f32(vabdq_f32(hi[4 + i], t11[i]), limit));
+    }
+    if (vmaxvq_u32(bad) != 0) return Status::invalid_argument;
+    scale_exponent_ = 0;
+    const float32x4_t scale =
+        vdupq_n_f32(max_abs > 0 ? detail::exact_inverse_scale(max_abs, scale_exponent_) : 1.0f);
+    // The lower triangle (j <= i) scaled, mirrored: rows 0..3 take columns 4..7 from (1,0)^T.
+    alignas(16) static constexpr std::uint32_t lower[4][4] = {
+        {~0u, 0, 0, 0}, {~0u, ~0u, 0, 0}, {~0u, ~0u, ~0u, 0}, {~0u, ~0u, ~0u, ~0u}};
+    float* w = work_a_.data();
+    for (std::size_t i = 0; i < 4; ++i) {
+      const uint32x4_t keep = vld1q_u32(lower[i]);
+      vst1q_f32(w + 8 * i, vmulq_f32(vbslq_f32(keep, lo[i], t00[i]), scale));
+      vst1q_f32(w + 8 * i + 4, vmulq_f32(t10[i], scale));
+      vst1q_f32(w + 8 * (4 + i), vmulq_f32(lo[4 + i], scale));
+      vst1q_f32(w + 8 * (4 + i) + 4, vmulq_f32(vbslq_f32(keep, hi[4 + i], t11[i]), scale));
+    }
+    return Status::ok;
+  }
+
+  // out[j] = column j of the 4 x 4 block whose rows are in[0..3].
+  static void transpose4(const float32x4_t* in, float32x4_t* out) noexcept {
+    const float64x2_t t0 = vreinterpretq_f64_f32(vtrn1q_f32(in[0], in[1]));
+    const float64x2_t t1 = vreinterpretq_f64_f32(vtrn2q_f32(in[0], in[1]));
+    const float64x2_t t2 = vreinterpretq_f64_f32(vtrn1q_f32(in[2], in[3]));
+    const float64x2_t t3 = vreinterpretq_f64_f32(vtrn2q_f32(in[2], in[3]));
+    out[0] = vreinterpretq_f32_f64(vtrn1q_f64(t0, t2));
+    out[1] = vreinterpretq_f32_f64(vtrn1q_f64(t1, t3));
+    out[2] = vreinterpretq_f32_f64(vtrn2q_f64(t0, t2));
+    out[3] = vreinterpretq_f32_f64(vtrn2q_f64(t1, t3));
+  }
+
+  // Ascending ranks of the 8 values (ties in index order), as the generic loop of
+  // commit, all 8 at once: value j against all k per step, lane k of the sum counting
+  // the values before value k (d_j < d_k, or d_j <= d_k for j < k).
+  static void ranks_neon8(const float* diag, std::uint32_t* rank) noexcept {
+    alignas(16) static constexpr std::uint32_t after[8][8] = {  // lanes k > j
+        {0, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u}, {0, 0, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u},
+        {0, 0, 0, ~0u, ~0u, ~0u, ~0u, ~0u},     {0, 0, 0, 0, ~0u, ~0u, ~0u, ~0u},
+        {0, 0, 0, 0, 0, ~0u, ~0u, ~0u},         {0, 0, 0, 0, 0, 0, ~0u, ~0u},
+        {0, 0, 0, 0, 0, 0, 0, ~0u},             {0, 0, 0, 0, 0, 0, 0, 0}};
+    const float32x4_t d0 = vld1q_f32(diag), d1 = vld1q_f32(diag + 4);
+    uint32x4_t r0 = vdupq_n_u32(0), r1 = vdupq_n_u32(0);
+    for (std::size_t j = 0; j < 8; ++j) {
+      const float32x4_t v = vdupq_n_f32(diag[j]);
+      // A true lane is all ones, -1: subtracting it counts one.
+      r0 = vsubq_u32(r0, vbslq_u32(vld1q_u32(after[j]), vcgeq_f32(d0, v), vcgtq_f32(d0, v)));
+      r1 = vsubq_u32(r1, vbslq_u32(vld1q_u32(after[j] + 4), vcgeq_f32(d1, v), vcgtq_f32(d1, v)));
+    }
+    vst1q_u32(rank, r0);
+    vst1q_u32(rank + 4, r1);
+  }
+#endif
 
   // max |x_ij|, i < rows, j < cols (row stride `stride`) into max_abs; false if an entry
   // is NaN or infinite. On IEEE formats by the bit patterns: |x| is x without its sign bit,
@@ -269,7 +398,17 @@ class SymmetricEigen {
     // three sweeps saves 2-3 % of the rotations). Not for warm starts (their off-diagonal
     // is uniformly small) nor the parallel ordering (not measured there).
     unsigned early_sweeps = cold && !parallel ? 2 : 0;
-    for (;;) {
+    // The parallel ordering has no early sweeps: its own loop, ~8 fewer instructions per
+    // sweep (issue #10).
+    const unsigned max_sweeps = options.max_sweeps;  // (not reloaded after each call)
+    while (parallel) {
+      const std::size_t r = Backend::jacobi_sweep_parallel(n, work_a_.data(), work_a_.stride(), work_vt_.data(),
+                                                           work_vt_.stride(), rel_tol, abs_tol);
+      if (r == 0) break;
+      rotations += r;
+      if (++sweeps >= max_sweeps) return Status::not_converged;
+    }
+    while (!parallel) {
       T sweep_abs_tol = abs_tol;
       if (early_sweeps > 0) {
         T sum = 0;
@@ -283,64 +422,139 @@ class SymmetricEigen {
           early_sweeps = 0;
         }
       }
-      const std::size_t r = parallel ? Backend::jacobi_sweep_parallel(n, work_a_.data(), work_a_.stride(),
-                                                                       work_vt_.data(), work_vt_.stride(), rel_tol,
-                                                                       sweep_abs_tol)
-                                     : Backend::jacobi_sweep_cyclic(n, work_a_.data(), work_a_.stride(),
-                                                                    work_vt_.data(), work_vt_.stride(), rel_tol,
-                                                                    sweep_abs_tol);
+      const std::size_t r = Backend::jacobi_sweep_cyclic(n, work_a_.data(), work_a_.stride(), work_vt_.data(),
+                                                         work_vt_.stride(), rel_tol, sweep_abs_tol);
       if (r == 0 && sweep_abs_tol > abs_tol) {  // an early sweep found nothing above its threshold
         early_sweeps = 0;
         continue;
       }
       if (r == 0) break;
       rotations += r;
-      if (++sweeps >= options.max_sweeps) return Status::not_converged;
+      if (++sweeps >= max_sweeps) return Status::not_converged;
     }
-    // Commit: eigenvalues unscaled, sorted ascending with their vectors.
-    std::size_t order[N];
+    // Commit: eigenvalues unscaled, sorted ascending with their vectors. 8 x 8 float on
+    // NEON: a compile-time n and vector code (issue #10: this commit cost ~500 of the
+    // 6,366 instructions of the cold solve). Elsewhere one runtime-n copy: a second one
+    // would keep iterate() from being inlined on Cortex-M4 (+200 instructions there).
+    bool committed;
+#if defined(__aarch64__) && defined(__ARM_NEON)
+    if constexpr (std::is_same_v<T, float> && N == 8) {
+      committed = n == N && work_vt_.stride() == N && vectors_.stride() == N ? commit<N>(N, sweeps, rotations)
+                                                                              : commit<0>(n, sweeps, rotations);
+    } else
+#endif
+    {
+      committed = commit<0>(n, sweeps, rotations);
+    }
+    return committed ? Status::ok : Status::non_finite_input;
+  }
+
+  // Unscales and sorts the eigenvalues into values_, the vectors into vectors_; false
+  // (nothing written) if an eigenvalue is beyond the range of T. Fixed > 0: n = Fixed,
+  // known at compile time.
+  template <std::size_t Fixed>
+  bool commit(std::size_t count, unsigned sweeps, std::size_t rotations) noexcept {
+    const std::size_t n = Fixed > 0 ? Fixed : count;
     T diag[N];
-    for (std::size_t k = 0; k < n; ++k) {
-      order[k] = k;
-      diag[k] = work_a_(k, k);
-    }
-    // Insertion sort (n <= 64, mostly sorted) of the values with their indices. `if
-    // constexpr`: with N == 1 there is nothing to sort, and GCC's -Warray-bounds would flag
-    // the dead loop.
-    if constexpr (N > 1) {
-      for (std::size_t k = 1; k < n; ++k) {
-        const std::size_t key = order[k];
-        const T value = diag[k];
-        std::size_t j = k;
-        while (j > 0 && diag[j - 1] > value) {
-          order[j] = order[j - 1];
-          diag[j] = diag[j - 1];
-          --j;
-        }
-        order[j] = key;
-        diag[j] = value;
-      }
-    }
-    // Undo the scaling: a multiplication by 2^e is exact (as ldexp) while 2^e is normal.
-    const bool normal_power = scale_exponent_ >= std::numeric_limits<T>::min_exponent - 1 &&
-                              scale_exponent_ <= std::numeric_limits<T>::max_exponent - 1;
-    const T unscale = normal_power ? std::ldexp(T(1), scale_exponent_) : T(0);
+    for (std::size_t k = 0; k < n && k < N; ++k) diag[k] = work_a_(k, k);
+    // Undo the scaling: 2^e is normal except e = max_exponent (max |a_ij| in the top
+    // binade), done as 2^(e-1) then 2; each product is exactly rounded, as ldexp.
+    constexpr int top = std::numeric_limits<T>::max_exponent - 1;
+    const int e_hi = scale_exponent_ > top ? scale_exponent_ - top : 0;
+    const T unscale = detail::exact_power_of_two<T>(scale_exponent_ - e_hi);
+    const T unscale_hi = detail::exact_power_of_two<T>(e_hi);
     T unscaled[N];
-    for (std::size_t k = 0; k < n; ++k) {
-      const T w = diag[k];
-      unscaled[k] = normal_power ? w * unscale : std::ldexp(w, scale_exponent_);
+    unsigned overflow = 0;
+    for (std::size_t k = 0; k < n && k < N; ++k) {
+      unscaled[k] = diag[k] * unscale * unscale_hi;
       // Finite entries near the top of T's range can have eigenvalues beyond it (|lambda|
       // up to n max|a_ij|): no inf with ok (found by tests/fuzz/fuzz_eigen.cpp).
-      if (!std::isfinite(unscaled[k])) return Status::non_finite_input;
+      overflow |= static_cast<unsigned>(!(std::fabs(unscaled[k]) <= std::numeric_limits<T>::max()));
     }
-    for (std::size_t k = 0; k < n; ++k) {
-      values_[k] = unscaled[k];
-      for (std::size_t i = 0; i < n; ++i) vectors_(i, k) = work_vt_(order[k], i);
+    if (overflow != 0) return false;
+    // Ascending, ties in index order (a stable sort), with the rows of work_vt_.
+    const T* sorted_rows[N];  // work_vt_ rows (eigenvectors) in ascending order
+#if defined(__aarch64__) && defined(__ARM_NEON)
+    if constexpr (std::is_same_v<T, float> && N == 8 && Fixed == 8) {
+      // By ranks: n^2 branch-free comparisons in vectors instead of an insertion sort's
+      // data-dependent branches.
+      std::uint32_t rank[N];
+      ranks_neon8(diag, rank);
+      for (std::size_t k = 0; k < N; ++k) {
+        sorted_rows[rank[k]] = work_vt_.row(k);
+        values_[rank[k]] = unscaled[k];
+      }
+    } else
+#endif
+    {
+      // Insertion sort (n <= 64, mostly sorted) of the values with their indices: on a
+      // scalar core fewer instructions than ranks. `if constexpr`: with N == 1 there is
+      // nothing to sort, and GCC's -Warray-bounds would flag the dead loop.
+      std::size_t order[N];
+      for (std::size_t k = 0; k < n && k < N; ++k) order[k] = k;
+      if constexpr (N > 1) {
+        for (std::size_t k = 1; k < n && k < N; ++k) {
+          const std::size_t key = order[k];
+          const T value = diag[k];
+          std::size_t j = k;
+          while (j > 0 && diag[j - 1] > value) {
+            order[j] = order[j - 1];
+            diag[j] = diag[j - 1];
+            --j;
+          }
+          order[j] = key;
+          diag[j] = value;
+        }
+      }
+      for (std::size_t k = 0; k < n && k < N; ++k) {
+        sorted_rows[k] = work_vt_.row(order[k]);
+        values_[k] = unscaled[order[k]];
+      }
     }
+    copy_vectors_out(n, sorted_rows);
     n_ = n;
     sweeps_ = sweeps;
     rotations_ = rotations;
-    return Status::ok;
+    return true;
+  }
+
+  // vectors_ column k <- rows[k].
+  void copy_vectors_out(std::size_t n, const T* const* rows) noexcept {
+#if defined(__aarch64__) && defined(__ARM_NEON)
+    if constexpr (std::is_same_v<T, float> && N == 8) {
+      if (n == N && work_vt_.stride() == N && vectors_.stride() == N) {
+        // The 8 x 8 transpose in registers, rows loaded in sorted order: 16 loads, 32
+        // permutes, 16 stores instead of 64 scalar loads and stores.
+        float32x4_t lo[8], hi[8];
+        for (std::size_t k = 0; k < 8; ++k) {
+          const float* row = rows[k];
+          lo[k] = vld1q_f32(row);
+          hi[k] = vld1q_f32(row + 4);
+        }
+        float* out = vectors_.data();
+        // out block (rb, cb) (4 x 4, rows 4 rb.., columns 4 cb..) is the transpose of the
+        // in block (cb, rb).
+        for (std::size_t cb = 0; cb < 2; ++cb)
+          for (std::size_t rb = 0; rb < 2; ++rb) {
+            const float32x4_t* in = rb == 0 ? lo + 4 * cb : hi + 4 * cb;
+            const float64x2_t t0 = vreinterpretq_f64_f32(vtrn1q_f32(in[0], in[1]));
+            const float64x2_t t1 = vreinterpretq_f64_f32(vtrn2q_f32(in[0], in[1]));
+            const float64x2_t t2 = vreinterpretq_f64_f32(vtrn1q_f32(in[2], in[3]));
+            const float64x2_t t3 = vreinterpretq_f64_f32(vtrn2q_f32(in[2], in[3]));
+            float* o = out + 4 * rb * 8 + 4 * cb;
+            vst1q_f32(o, vreinterpretq_f32_f64(vtrn1q_f64(t0, t2)));
+            vst1q_f32(o + 8, vreinterpretq_f32_f64(vtrn1q_f64(t1, t3)));
+            vst1q_f32(o + 16, vreinterpretq_f32_f64(vtrn2q_f64(t0, t2)));
+            vst1q_f32(o + 24, vreinterpretq_f32_f64(vtrn2q_f64(t1, t3)));
+          }
+        return;
+      }
+    }
+#endif
+    for (std::size_t k = 0; k < n && k < N; ++k) {
+      const T* row = rows[k];
+      for (std::size_t i = 0; i < n && i < N; ++i) vectors_(i, k) = row[i];
+    }
   }
 
   Matrix<T, N, N> work_a_;
