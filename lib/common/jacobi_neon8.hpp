@@ -109,7 +109,7 @@ template <int J>
 // Rows (p, q) <- (c p - s q, s p + c q) with tau = s / (1 + c) and s from lane J of tv, sv
 // (J^T A, and J^T Vt), as three shears (Paeth 1986; exact for the rotation when
 // tau = tan(phi / 2)): p <- p - tau q, q <- q + s p, p <- p - tau q. 3 fused operations
-// in place instead of 2 multiplies and 2 fused operations into new registers. |phi| <= pi/4
+// in place instead of 2 multiplies and 2 fused operations into other registers. |phi| <= pi/4
 // (|t| <= 1), so |tau| <= 0.42 and |s| <= 0.71: each shear adds at most one rounding of an
 // entry of the pair's size, as the multiply-add form does. A pair that does not rotate
 // (s = tau = 0) is left exactly as it was.
