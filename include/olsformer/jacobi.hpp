@@ -536,16 +536,10 @@ class SymmetricEigen {
         // in block (cb, rb).
         for (std::size_t cb = 0; cb < 2; ++cb)
           for (std::size_t rb = 0; rb < 2; ++rb) {
-            const float32x4_t* in = rb == 0 ? lo + 4 * cb : hi + 4 * cb;
-            const float64x2_t t0 = vreinterpretq_f64_f32(vtrn1q_f32(in[0], in[1]));
-            const float64x2_t t1 = vreinterpretq_f64_f32(vtrn2q_f32(in[0], in[1]));
-            const float64x2_t t2 = vreinterpretq_f64_f32(vtrn1q_f32(in[2], in[3]));
-            const float64x2_t t3 = vreinterpretq_f64_f32(vtrn2q_f32(in[2], in[3]));
+            float32x4_t t[4];
+            transpose4(rb == 0 ? lo + 4 * cb : hi + 4 * cb, t);
             float* o = out + 4 * rb * 8 + 4 * cb;
-            vst1q_f32(o, vreinterpretq_f32_f64(vtrn1q_f64(t0, t2)));
-            vst1q_f32(o + 8, vreinterpretq_f32_f64(vtrn1q_f64(t1, t3)));
-            vst1q_f32(o + 16, vreinterpretq_f32_f64(vtrn2q_f64(t0, t2)));
-            vst1q_f32(o + 24, vreinterpretq_f32_f64(vtrn2q_f64(t1, t3)));
+            for (std::size_t r = 0; r < 4; ++r) vst1q_f32(o + 8 * r, t[r]);
           }
         return;
       }
